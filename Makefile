@@ -1,0 +1,36 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: install run test eval eval-squad clean
+
+# torch first, pinned to the CPU build on local disk: an unpinned torch would pull a multi-GB CUDA build.
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+run: install
+	$(BIN)/rag ingest seeds/
+	$(BIN)/python app.py
+
+test: install
+	$(BIN)/pytest
+	$(BIN)/rag eval --index build/eval-index --json build/eval-seed.json
+
+eval: install
+	$(BIN)/rag eval --index build/eval-index --json build/eval-seed.json
+
+eval-squad: install
+	$(BIN)/rag eval --set ../shared/benchmarks/squad2-dev-subset/data.json --index build/squad-index --json build/eval-squad.json
+
+clean:
+	rm -rf build .pytest_cache

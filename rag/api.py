@@ -1,0 +1,236 @@
+"""The public Python API: open an index, ingest reports, ask questions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from filelock import FileLock
+
+from rag.answer.extractive import ExtractiveAnswerer, SentenceScorer
+from rag.embeddings import Embedder, embedder_name, load_embedder
+from rag.manifest import Candidate, DocEntry, Manifest, decide, discover, removed_sources
+from rag.paragraphs import CHUNKING_VERSION, chunk_paragraph, split_paragraphs
+from rag.readers import ReadError, extract_text, is_supported, read_bytes
+from rag.retrieve import Corpus, fuse, indexed_text
+from rag.settings import Settings
+from rag.store import Store
+from rag.types import Answer, FileResult, IngestReport, Paragraph, ScoredParagraph
+
+
+class InvalidQuestion(ValueError):
+    """A question that cannot be asked (empty, too long); the message says which."""
+
+
+@dataclass(frozen=True)
+class IngestProgress:
+    done: int  # files handled so far
+    total: int
+    result: FileResult | None  # the file just handled
+
+
+def index_fingerprint(settings: Settings) -> str:
+    """Everything that shapes the stored vectors; a change means a fresh collection, never mixed vectors."""
+    shape = {
+        "embedder": embedder_name(settings),
+        "chunking": CHUNKING_VERSION,
+        "chunk_chars": settings.chunk_chars,
+    }
+    return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]
+
+
+class Library:
+    """An index of reports. Thread-safe for questions; ingest takes a cross-process write lock."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.fingerprint = index_fingerprint(settings)
+        self._index = Path(settings.index)
+        self._store = Store(self._index, f"rag-{self.fingerprint}")
+        self._manifest_path = self._index / f"manifest-{self.fingerprint}.json"
+        self._write_lock = FileLock(str(self._index / ".write.lock"))
+        self._embedder: Embedder | None = None
+        self._corpus: Corpus | None = None
+        self._state_lock = threading.Lock()
+
+    # -- lazily built state ---------------------------------------------------------------------------
+
+    @property
+    def embedder(self) -> Embedder:
+        with self._state_lock:
+            if self._embedder is None:
+                self._embedder = load_embedder(self.settings)
+            return self._embedder
+
+    def _corpus_now(self) -> Corpus:
+        with self._state_lock:
+            if self._corpus is None:
+                self._corpus = Corpus(self._store.paragraphs())
+            return self._corpus
+
+    def manifest(self) -> Manifest:
+        return Manifest.load(self._manifest_path, self.fingerprint)
+
+    def documents(self) -> dict[str, DocEntry]:
+        return dict(self.manifest().documents)
+
+    # -- ingest ---------------------------------------------------------------------------------------
+
+    def ingest(
+        self, paths: Iterable[str | Path], progress: Callable[[IngestProgress], None] | None = None
+    ) -> IngestReport:
+        started = time.perf_counter()
+        report = IngestReport()
+        candidates, problems, roots = discover([Path(p) for p in paths])
+        for path, reason in problems:
+            report.files.append(FileResult(str(path), str(path), "failed", reason=reason))
+        with self._write_lock:
+            manifest = self.manifest()
+            gone = removed_sources(manifest, roots, {c.path for c in candidates})
+            total = len(candidates) + len(gone)
+
+            def handled(result: FileResult) -> None:
+                report.files.append(result)
+                if progress:
+                    progress(IngestProgress(len(report.files) - len(problems), total, result))
+
+            for cand in candidates:
+                handled(self._ingest_one(manifest, cand))
+            for source in gone:
+                entry = manifest.documents.pop(source)
+                self._store.delete(entry.chunk_ids)
+                manifest.save(self._manifest_path)
+                handled(FileResult(source, entry.path, "removed", paragraphs=entry.paragraphs))
+        if any(f.status in ("added", "updated", "removed") for f in report.files):
+            with self._state_lock:
+                self._corpus = None
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _ingest_one(self, manifest: Manifest, cand: Candidate) -> FileResult:
+        def failed(reason: str) -> FileResult:
+            return FileResult(cand.source, str(cand.path), "failed", reason=reason)
+
+        if not is_supported(cand.path):
+            return failed(f"unsupported file type '{cand.path.suffix or '(none)'}'")
+        try:
+            data = read_bytes(cand.path)
+        except ReadError as exc:
+            return failed(str(exc))
+        sha = hashlib.sha256(data).hexdigest()
+        decision, reason = decide(manifest, cand, sha)
+        if decision == "clash":
+            return failed(reason or "name clash")
+        if decision in ("unchanged", "duplicate"):
+            entry = manifest.documents.get(cand.source)
+            if entry is not None and entry.path != str(cand.path):  # moved: remember where it lives now
+                entry.path = str(cand.path)
+                manifest.save(self._manifest_path)
+            paragraphs = entry.paragraphs if entry else 0
+            return FileResult(cand.source, str(cand.path), "unchanged", paragraphs=paragraphs, reason=reason)
+        try:
+            text = extract_text(cand.path, data)
+        except ReadError as exc:
+            return failed(str(exc))
+        paragraphs = split_paragraphs(text, cand.source)
+        if not paragraphs:
+            return failed("no text paragraphs found")
+        chunks = [c for p in paragraphs for c in chunk_paragraph(p, self.settings.chunk_chars)]
+        vectors = self.embedder.embed_documents([indexed_text(c.paragraph, c.text) for c in chunks])
+        # Store first, then drop what the new version no longer has, then the manifest: a crash at any
+        # point leaves either the old manifest (re-done next run) or a complete new state.
+        self._store.add(chunks, vectors)
+        old = manifest.documents.get(cand.source)
+        new_ids = [c.id for c in chunks]
+        if old is not None:
+            self._store.delete(sorted(set(old.chunk_ids) - set(new_ids)))
+        manifest.documents[cand.source] = DocEntry(
+            path=str(cand.path),
+            sha256=sha,
+            paragraphs=len(paragraphs),
+            chunk_ids=new_ids,
+            ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        )
+        manifest.save(self._manifest_path)
+        status = "updated" if decision == "update" else "added"
+        return FileResult(cand.source, str(cand.path), status, paragraphs=len(paragraphs), chunks_embedded=len(chunks))
+
+    # -- questions ------------------------------------------------------------------------------------
+
+    def _check_question(self, question: object) -> str:
+        if not isinstance(question, str):
+            raise InvalidQuestion(f"question must be text, got {type(question).__name__}")
+        q = " ".join(question.split())
+        if not q:
+            raise InvalidQuestion("question is empty")
+        if len(q) > self.settings.max_question_chars:
+            raise InvalidQuestion(
+                f"question is {len(q)} characters long; the limit is {self.settings.max_question_chars}"
+            )
+        return q
+
+    def retrieve(self, question: str, sources: Sequence[str] | None = None) -> list[ScoredParagraph]:
+        """The evidence paragraphs for a question, best first."""
+        return self._retrieve(self._check_question(question), sources)
+
+    def _retrieve(self, q: str, sources: Sequence[str] | None) -> list[ScoredParagraph]:
+        corpus = self._corpus_now()
+        dense = self._store.query(self.embedder.embed_query(q), self.settings.dense_k, sources)
+        bm25 = corpus.bm25(q, self.settings.bm25_k, sources)
+        return fuse(corpus, dense, bm25, self.settings.rrf_k, self.settings.evidence_k)
+
+    def sentence_scorer(self) -> SentenceScorer:
+        """Scores evidence sentences against a question (the extractive answerer's model)."""
+        return SentenceScorer(self.embedder.embed_documents, self._corpus_now())
+
+    def ask(self, question: str, sources: Sequence[str] | None = None) -> Answer:
+        q = self._check_question(question)
+        t0 = time.perf_counter()
+        evidence = self._retrieve(q, sources)
+        t1 = time.perf_counter()
+        answerer = ExtractiveAnswerer(self.sentence_scorer(), self.settings.min_support)
+        text, citations, abstained = answerer.answer(q, evidence)
+        t2 = time.perf_counter()
+        return Answer(
+            question=question,
+            answer=text,
+            abstained=abstained,
+            citations=citations,
+            timings_ms={"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000},
+            retrieved=[e.paragraph.id for e in evidence],
+        )
+
+    def ask_many(self, questions: Sequence[str], sources: Sequence[str] | None = None) -> list[Answer]:
+        """Answers in input order; a question that fails gets an Answer with ``error`` set, the rest go on."""
+        answers = []
+        for q in questions:
+            try:
+                answers.append(self.ask(q, sources))
+            except Exception as exc:  # isolate per-question failures, as batch users need
+                answers.append(Answer.failed(q if isinstance(q, str) else repr(q), f"{type(exc).__name__}: {exc}"))
+        return answers
+
+    def paragraph(self, paragraph_id: str) -> Paragraph | None:
+        return self._corpus_now().by_id.get(paragraph_id)
+
+    def sources(self) -> list[str]:
+        """Names of the indexed documents."""
+        return self._corpus_now().sources
+
+    def has_source(self, source: str) -> bool:
+        return source in self._corpus_now().source_set
+
+
+def open(index: str | Path | None = None, *, settings: Settings | None = None) -> Library:  # noqa: A001
+    """Open (or create) the index at ``index``, or as ``settings`` say (default: RAG_* env, then ``index/``)."""
+    if settings is None:
+        settings = Settings()
+    if index is not None:
+        settings = settings.model_copy(update={"index": Path(index)})
+    return Library(settings)

@@ -1,0 +1,217 @@
+"""`rag` command line: a thin typer + rich layer over the Python API."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import rag  # noqa: E402  (after the offline switch)
+from rag import evals  # noqa: E402
+
+app = typer.Typer(help="Grounded, cited answers from your reports, offline.", no_args_is_help=True, add_completion=False)
+out = Console()
+err = Console(stderr=True)
+
+IndexOption = typer.Option(Path("index"), "--index", envvar="RAG_INDEX", help="Index folder.")
+SourceOption = typer.Option(None, "--source", "-s", help="Only use this document (repeatable).")
+
+STATUS_STYLE = {"added": "green", "updated": "cyan", "unchanged": "dim", "removed": "yellow", "failed": "bold red"}
+
+
+def _open(index: Path) -> rag.Library:
+    return rag.open(index)
+
+
+def _ingest(lib: rag.Library, paths: list[Path], quiet: bool = False) -> rag.IngestReport:
+    with Progress(
+        TextColumn("[bold]ingest"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=quiet,
+    ) as bar:
+        task = bar.add_task("", total=None)
+
+        def progress(p: rag.IngestProgress) -> None:
+            name = p.result.source if p.result else ""
+            bar.update(task, total=p.total, completed=p.done, description=escape(name))
+
+        return lib.ingest(paths, progress=progress)
+
+
+def _print_report(report: rag.IngestReport) -> None:
+    table = Table(title="Ingest report", show_lines=False)
+    for col in ("file", "status", "paragraphs", "embedded", "note"):
+        table.add_column(col)
+    for f in report.files:
+        style = STATUS_STYLE.get(f.status, "")
+        table.add_row(
+            escape(f.source),
+            f"[{style}]{f.status}[/]",
+            str(f.paragraphs),
+            str(f.chunks_embedded),
+            escape(f.reason or ""),
+        )
+    out.print(table)
+    counts = ", ".join(f"{report.count(s)} {s}" for s in STATUS_STYLE if report.count(s))
+    out.print(f"{counts or 'nothing to do'}; {report.chunks_embedded} chunks embedded in {report.seconds:.1f}s")
+
+
+@app.command()
+def ingest(
+    paths: list[Path] = typer.Argument(..., help="Files or folders of reports."),
+    index: Path = IndexOption,
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Add, update or remove reports in the index; unchanged files cost nothing."""
+    lib = _open(index)
+    report = _ingest(lib, paths, quiet=as_json)
+    if as_json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        _print_report(report)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+def _print_answer(answer: rag.Answer) -> None:
+    style = "yellow" if answer.abstained else "bold"
+    out.print(f"[{style}]{escape(answer.answer)}[/]")
+    for c in answer.citations:
+        where = f"{c.source}, ¶ {c.paragraph}" + (f" ({c.section})" if c.section else "")
+        out.print(f"  [cyan][{c.marker}][/] {escape(where)}: [italic]{escape(c.quote)}[/]")
+    t = answer.timings_ms
+    out.print(f"[dim]retrieve {t.get('retrieve', 0):.0f} ms, answer {t.get('answer', 0):.0f} ms[/]")
+
+
+@app.command()
+def ask(
+    question: str = typer.Argument(..., help="The question."),
+    index: Path = IndexOption,
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object (the answer schema)."),
+    source: Optional[list[str]] = SourceOption,
+) -> None:
+    """Answer one question from the indexed reports, with citations."""
+    lib = _open(index)
+    try:
+        answer = lib.ask(question, sources=source or None)
+    except rag.InvalidQuestion as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2)
+    if as_json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+    else:
+        _print_answer(answer)
+
+
+def _batch_line(lib: rag.Library, lineno: int, line: str, sources: list[str] | None) -> dict:
+    try:
+        raw = json.loads(line)
+    except ValueError as exc:
+        return {"id": None, "error": f"line {lineno}: not JSON ({exc})"}
+    if not isinstance(raw, dict):
+        return {"id": None, "error": f"line {lineno}: expected an object with 'id' and 'question'"}
+    qid = raw.get("id")
+    question = raw.get("question")
+    if not isinstance(question, str):
+        return {"id": qid, "error": f"line {lineno}: field 'question' must be a string"}
+    [answer] = lib.ask_many([question], sources)
+    return {"id": qid, **answer.to_dict()}
+
+
+@app.command()
+def batch(
+    infile: Path = typer.Argument(..., help='JSONL, one {"id": ..., "question": ...} per line.'),
+    out_path: Path = typer.Option(..., "--out", help="Output JSONL, one line per input line, same order."),
+    index: Path = IndexOption,
+    source: Optional[list[str]] = SourceOption,
+) -> None:
+    """Answer a file of questions; a bad line gets an error line and the rest still run."""
+    lib = _open(index)
+    try:
+        lines = infile.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        err.print(f"[red]error:[/] cannot read {infile}: {exc}")
+        raise typer.Exit(2)
+    lines = [(n, line) for n, line in enumerate(lines, start=1) if line.strip()]
+    errors = 0
+    with out_path.open("w", encoding="utf-8") as fh, Progress(console=err, transient=True) as bar:
+        task = bar.add_task("batch", total=len(lines))
+        for lineno, line in lines:
+            row = _batch_line(lib, lineno, line, source or None)
+            errors += "error" in row
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            bar.advance(task)
+    err.print(f"{len(lines)} questions, {errors} errors -> {out_path}")
+
+
+def _print_eval(result: evals.EvalResult) -> None:
+    table = Table(title=f"Eval: {result.name}")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    table.add_column("threshold", justify="right")
+    bounds = {k[:-4] if k.endswith("_max") else k: (k, v) for k, v in result.thresholds.items()}
+    for key, value in result.metrics.items():
+        shown = "n/a" if value is None else (f"{value:.3f}" if isinstance(value, float) else str(value))
+        bound = ""
+        if key in bounds:
+            name, v = bounds[key]
+            bound = f"<= {v}" if name.endswith("_max") else f">= {v}"
+        table.add_row(key, shown, bound)
+    out.print(table)
+    if result.failures:
+        for f in result.failures:
+            out.print(f"[red]FAIL[/] {escape(f)}")
+    else:
+        out.print("[green]all thresholds met[/]" if result.thresholds else "[dim]no thresholds for this set[/]")
+
+
+@app.command("eval")
+def eval_cmd(
+    set_path: Path = typer.Option(Path("evals/seed_qa.jsonl"), "--set", help="Eval set: JSONL, or SQuAD-subset JSON."),
+    corpus: Optional[Path] = typer.Option(None, "--corpus", help="Reports the JSONL set is about (default seeds/)."),
+    index: Path = IndexOption,
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the full result as JSON here."),
+    thresholds: Path = typer.Option(Path("evals/thresholds.json"), "--thresholds", help="Thresholds per set."),
+) -> None:
+    """Run an eval set (ingesting its corpus first); exit 1 below the stored thresholds."""
+    try:
+        items, corpus_dir = evals.load_set(set_path, corpus, index)
+    except (OSError, evals.EvalSetError, ValueError, KeyError) as exc:
+        err.print(f"[red]error:[/] cannot load eval set {set_path}: {escape(str(exc))}")
+        raise typer.Exit(2)
+    lib = _open(index)
+    report = _ingest(lib, [corpus_dir])
+    if not report.ok:
+        _print_report(report)
+    name = evals.set_name(set_path)
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task("eval", total=len(items))
+        result = evals.evaluate(
+            lib, items, name, evals.load_thresholds(thresholds, name), on_item=lambda _: bar.advance(task)
+        )
+    _print_eval(result)
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(result.to_dict(), indent=1, ensure_ascii=False), encoding="utf-8")
+    raise typer.Exit(0 if result.passed else 1)
+
+
+def main() -> None:  # console-script entry point
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,169 @@
+"""Document text -> paragraphs with exact offsets, and paragraphs -> chunks.
+
+A paragraph is a non-empty line, or several lines of one blank-line-separated block when the lines are
+hard-wrapped prose. Short heading lines become the ``section`` of the paragraphs under them; a line that
+repeats an earlier paragraph of the same document (a repeated title) is not indexed twice.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.text import sentence_spans
+from rag.types import Chunk, Paragraph
+
+# Bump when splitting or chunking changes: it is part of the index fingerprint.
+CHUNKING_VERSION = "p1"
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
+_MD_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
+_TERMINAL = tuple(".,;:!\"”’)]")
+_NOT_IN_HEADING = re.compile(r"\s/\s|@|\[|\]|^[–—•*-]")
+
+MAX_HEADING_CHARS = 60
+MAX_HEADING_WORDS = 8
+WRAP_MAX_CHARS = 100
+WRAP_MIN_CHARS = 40
+
+
+@dataclass
+class _Line:
+    start: int
+    end: int  # trimmed span into the document text
+    text: str
+    blank_before: bool
+
+
+def _lines(text: str) -> list[_Line]:
+    lines: list[_Line] = []
+    blank = True
+    for m in _LINE.finditer(text):
+        raw_start, raw = m.start(), m.group(0).rstrip("\r\n")
+        if not raw.strip():
+            blank = True
+            if m.end() == len(text):
+                break
+            continue
+        lead = len(raw) - len(raw.lstrip())
+        start = raw_start + lead
+        end = raw_start + len(raw.rstrip())
+        lines.append(_Line(start, end, text[start:end], blank))
+        blank = False
+        if m.end() == len(text):
+            break
+    return lines
+
+
+def _heading_text(line: str) -> str | None:
+    """The section name if this line is shaped like a heading, else None."""
+    md = _MD_HEADING.match(line)
+    if md:
+        return md.group(1) or None
+    if len(line) > MAX_HEADING_CHARS or len(line.split()) > MAX_HEADING_WORDS:
+        return None
+    if line.endswith(_TERMINAL) or _NOT_IN_HEADING.search(line):
+        return None
+    if not (line[0].isupper() or line[0].isdigit()):
+        return None
+    return line
+
+
+_LIST_ITEM = re.compile(r"^(?:[•*+–-]|\d+[.)])\s")
+
+
+def _is_hard_wrapped(lines: list[_Line]) -> bool:
+    """Hard-wrapped prose: short lines broken mid-sentence inside blocks. Then a paragraph is a block."""
+    if len(lines) < 2:
+        return False
+    lengths = sorted(len(line.text) for line in lines)
+    if lengths[min(len(lengths) - 1, int(len(lengths) * 0.95))] > WRAP_MAX_CHARS:
+        return False
+    breaks = continued = 0
+    for prev, line in zip(lines, lines[1:]):
+        if line.blank_before:
+            continue
+        breaks += 1
+        mid_sentence = not prev.text.endswith((".", "!", "?", ":", ";", '"', "”", "’", ")"))
+        continued += mid_sentence and (line.text[0].islower() or len(prev.text) >= WRAP_MIN_CHARS)
+    return breaks > 0 and continued >= 0.3 * breaks
+
+
+def split_paragraphs(text: str, source: str) -> list[Paragraph]:
+    lines = _lines(text)
+    wrapped = _is_hard_wrapped(lines)
+    # Group lines into candidate paragraphs first: (start, end, single_line).
+    groups: list[tuple[int, int, bool]] = []
+    for i, line in enumerate(lines):
+        # In hard-wrapped text a block is one paragraph; headings and list items stand on their own.
+        joins = (
+            wrapped
+            and groups
+            and not line.blank_before
+            and not _LIST_ITEM.match(line.text)
+            and not _MD_HEADING.match(line.text)
+            and not _MD_HEADING.match(lines[i - 1].text)
+        )
+        if joins:
+            groups[-1] = (groups[-1][0], line.end, False)
+        else:
+            groups.append((line.start, line.end, True))
+
+    paragraphs: list[Paragraph] = []
+    seen: set[str] = set()
+    section: str | None = None
+    for gi, (start, end, single) in enumerate(groups):
+        body = text[start:end]
+        heading = _heading_text(body) if single else None
+        if heading is not None and gi + 1 < len(groups):
+            next_start, next_end, _ = groups[gi + 1]
+            # A heading-shaped line followed by another one is a short paragraph, not a heading,
+            # unless it is explicitly marked up as a heading.
+            if _MD_HEADING.match(body) or _heading_text(text[next_start:next_end]) is None:
+                section = heading
+                continue
+        if body in seen:
+            continue
+        seen.add(body)
+        paragraphs.append(
+            Paragraph(source=source, number=len(paragraphs) + 1, start=start, end=end, text=body, section=section)
+        )
+    return paragraphs
+
+
+def _pieces(text: str, max_chars: int) -> list[tuple[int, int]]:
+    """Sentence spans, with any sentence longer than max_chars cut on whitespace."""
+    pieces = []
+    for s, e in sentence_spans(text):
+        while e - s > max_chars:
+            cut = text.rfind(" ", s + 1, s + max_chars)
+            cut = cut if cut > s else s + max_chars
+            pieces.append((s, cut))
+            s = cut
+            while s < e and text[s].isspace():
+                s += 1
+        if e > s:
+            pieces.append((s, e))
+    return pieces
+
+
+def chunk_paragraph(paragraph: Paragraph, max_chars: int) -> list[Chunk]:
+    """One chunk per paragraph, or sentence windows (one sentence of overlap) for a long paragraph."""
+    text = paragraph.text
+    if len(text) <= max_chars:
+        return [Chunk(paragraph, 0, paragraph.start, paragraph.end, text)]
+    pieces = _pieces(text, max_chars)
+    chunks: list[Chunk] = []
+    i = 0
+    while i < len(pieces):
+        j = i
+        while j + 1 < len(pieces) and pieces[j + 1][1] - pieces[i][0] <= max_chars:
+            j += 1
+        s, e = pieces[i][0], pieces[j][1]
+        chunks.append(Chunk(paragraph, len(chunks), paragraph.start + s, paragraph.start + e, text[s:e]))
+        if j + 1 >= len(pieces):
+            break
+        # Overlap by the window's last sentence, unless that sentence cannot share a window with the next.
+        overlap = j > i and pieces[j + 1][1] - pieces[j][0] <= max_chars
+        i = j if overlap else j + 1
+    return chunks

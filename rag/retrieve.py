@@ -1,0 +1,99 @@
+"""Hybrid retrieval: dense (Chroma) and BM25 (bm25s) rankings fused by reciprocal rank."""
+
+from __future__ import annotations
+
+import math
+from typing import Iterable, Sequence
+
+import bm25s
+import numpy as np
+
+from rag.store import DenseHit
+from rag.text import content_terms, words
+from rag.types import Paragraph, ScoredParagraph
+
+
+def indexed_text(paragraph: Paragraph, text: str | None = None) -> str:
+    """What retrieval sees of a paragraph (or of a window of it, ``text``): the section heading gives
+    context the paragraph leaves implicit ("Hama" over "On July 8, one soldier was killed...")."""
+    body = paragraph.text if text is None else text
+    return f"{paragraph.section}: {body}" if paragraph.section else body
+
+
+def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int) -> list[tuple[str, float]]:
+    """Sum of 1/(k + rank) over the rankings an item appears in (rank from 1), best first; ties by first seen."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda kv: -kv[1])
+
+
+class Corpus:
+    """All stored paragraphs in memory, with a BM25 index over them."""
+
+    def __init__(self, paragraphs: Iterable[Paragraph]):
+        self.paragraphs: list[Paragraph] = sorted(paragraphs, key=lambda p: (p.source, p.number))
+        self.by_id: dict[str, Paragraph] = {p.id: p for p in self.paragraphs}
+        self._sources = np.array([p.source for p in self.paragraphs], dtype=object)
+        self.source_set = frozenset(self._sources.tolist())
+        self._document_words: dict[str, set[str]] = {}
+        for p in self.paragraphs:
+            self._document_words.setdefault(p.source, set()).update(words(f"{p.section or ''} {p.text}"))
+        self._bm25 = None
+        terms = [content_terms(indexed_text(p)) for p in self.paragraphs]
+        self._df: dict[str, int] = {}
+        for doc_terms in terms:
+            for t in set(doc_terms):
+                self._df[t] = self._df.get(t, 0) + 1
+        if self.paragraphs:
+            self._bm25 = bm25s.BM25()
+            # A paragraph with no content terms still needs a row, so BM25 rows match paragraph order.
+            self._bm25.index([t or ["\x00"] for t in terms], show_progress=False)
+
+    def __len__(self) -> int:
+        return len(self.paragraphs)
+
+    def idf(self, term: str) -> float:
+        """BM25-style inverse document frequency; an unseen term weighs the most."""
+        n, df = len(self.paragraphs), self._df.get(term, 0)
+        return math.log((n - df + 0.5) / (df + 0.5) + 1.0)
+
+    def document_words(self, source: str) -> set[str]:
+        return self._document_words.get(source, set())
+
+    def document_share(self, word: str) -> float:
+        """The fraction of documents that use the word."""
+        if not self._document_words:
+            return 0.0
+        return sum(1 for ws in self._document_words.values() if word in ws) / len(self._document_words)
+
+    @property
+    def sources(self) -> list[str]:
+        return sorted(self.source_set)
+
+    def bm25(self, question: str, k: int, sources: Sequence[str] | None = None) -> list[str]:
+        terms = content_terms(question)
+        if self._bm25 is None or not terms:
+            return []
+        mask = None
+        if sources:
+            mask = np.isin(self._sources, list(sources)).astype(np.float32)
+        scores = self._bm25.get_scores(terms, weight_mask=mask)
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [self.paragraphs[i].id for i in top if scores[i] > 0]
+
+
+def fuse(
+    corpus: Corpus, dense: Sequence[DenseHit], bm25_ids: Sequence[str], rrf_k: int, limit: int
+) -> list[ScoredParagraph]:
+    dense_ids: list[str] = []
+    for hit in dense:  # chunks -> paragraphs, keeping each paragraph's best rank
+        if hit.paragraph_id not in dense_ids and hit.paragraph_id in corpus.by_id:
+            dense_ids.append(hit.paragraph_id)
+    dense_rank = {pid: r for r, pid in enumerate(dense_ids, start=1)}
+    bm25_rank = {pid: r for r, pid in enumerate(bm25_ids, start=1)}
+    fused = reciprocal_rank_fusion([dense_ids, list(bm25_ids)], rrf_k)[:limit]
+    return [
+        ScoredParagraph(corpus.by_id[pid], score, dense_rank.get(pid), bm25_rank.get(pid)) for pid, score in fused
+    ]

@@ -1,0 +1,35 @@
+"""The one settings object. Read from RAG_* environment variables, passed explicitly everywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGED_MODEL = "all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RAG_", frozen=True)
+
+    index: Path = Field(Path("index"), description="Folder of the persisted store.")
+    embedding_model: str = Field(
+        PACKAGED_MODEL,
+        description=f"'{PACKAGED_MODEL}' (the packaged model), 'hash' (tests only) or a local model folder.",
+    )
+    embed_batch_size: int = Field(32, ge=1)
+    chunk_chars: int = Field(1000, ge=200, description="Paragraphs longer than this are embedded in sentence windows.")
+
+    dense_k: int = Field(40, ge=1, description="Chunks taken from the vector search before fusion.")
+    bm25_k: int = Field(40, ge=1, description="Paragraphs taken from BM25 before fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    evidence_k: int = Field(8, ge=1, description="Fused paragraphs whose sentences are scored for the answer.")
+
+    min_support: float = Field(
+        0.09,
+        ge=0.0,
+        le=1.0,
+        description="Abstain when the best sentence's support probability is below this (evals/calibrate.py).",
+    )
+    max_question_chars: int = Field(2000, ge=1)

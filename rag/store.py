@@ -1,0 +1,124 @@
+"""The persisted index: chunk vectors and paragraph records in Chroma. The only chromadb importer."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from rag.types import Chunk, Paragraph
+
+# Chroma logs telemetry failures loudly when offline; telemetry is off, keep its logger quiet too.
+logging.getLogger("chromadb.telemetry").setLevel(logging.CRITICAL)
+
+
+@dataclass(frozen=True)
+class DenseHit:
+    chunk_id: str
+    paragraph_id: str
+    similarity: float
+
+
+class Store:
+    """One Chroma collection per index fingerprint, so vectors from different models never mix."""
+
+    def __init__(self, index_dir: Path, collection_name: str):
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        index_dir.mkdir(parents=True, exist_ok=True)
+        self._client = chromadb.PersistentClient(
+            path=str(index_dir / "chroma"),
+            settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
+        )
+        # embedding_function=None: Chroma must never embed (its default would download a model).
+        self._collection = self._client.get_or_create_collection(
+            collection_name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+
+    def count(self) -> int:
+        return self._collection.count()
+
+    def add(self, chunks: Sequence[Chunk], embeddings: np.ndarray, batch: int = 1000) -> None:
+        for i in range(0, len(chunks), batch):
+            part = chunks[i : i + batch]
+            self._collection.upsert(
+                ids=[c.id for c in part],
+                embeddings=embeddings[i : i + batch],
+                documents=[c.text for c in part],
+                metadatas=[_chunk_metadata(c) for c in part],
+            )
+
+    def delete(self, chunk_ids: Sequence[str]) -> None:
+        if chunk_ids:
+            self._collection.delete(ids=list(chunk_ids))
+
+    def delete_source(self, source: str) -> None:
+        self._collection.delete(where={"source": source})
+
+    def query(self, embedding: np.ndarray, k: int, sources: Sequence[str] | None = None) -> list[DenseHit]:
+        n = self.count()
+        if n == 0:
+            return []
+        where = None
+        if sources:
+            where = {"source": sources[0]} if len(sources) == 1 else {"source": {"$in": list(sources)}}
+        res = self._collection.query(
+            query_embeddings=[embedding.tolist()], n_results=min(k, n), where=where, include=["metadatas", "distances"]
+        )
+        return [
+            DenseHit(cid, meta["paragraph_id"], 1.0 - float(dist))
+            for cid, meta, dist in zip(res["ids"][0], res["metadatas"][0], res["distances"][0])
+        ]
+
+    def paragraphs(self, page_size: int = 5000) -> Iterable[Paragraph]:
+        """Every stored paragraph once (from its first chunk)."""
+        offset = 0
+        while True:
+            res = self._collection.get(
+                where={"chunk": 0}, include=["metadatas", "documents"], limit=page_size, offset=offset
+            )
+            if not res["ids"]:
+                return
+            for meta, doc in zip(res["metadatas"], res["documents"]):
+                yield _paragraph_from(meta, doc)
+            offset += len(res["ids"])
+
+    def chunk_ids(self) -> set[str]:
+        return set(self._collection.get(include=[])["ids"])
+
+
+def _chunk_metadata(chunk: Chunk) -> dict:
+    p = chunk.paragraph
+    meta = {
+        "source": p.source,
+        "paragraph": p.number,
+        "paragraph_id": p.id,
+        "start": p.start,
+        "end": p.end,
+        "chunk": chunk.index,
+        "chunk_start": chunk.start,
+        "chunk_end": chunk.end,
+    }
+    if p.section is not None:
+        meta["section"] = p.section
+    if p.page is not None:
+        meta["page"] = p.page
+    if chunk.index == 0 and chunk.text != p.text:
+        meta["paragraph_text"] = p.text  # windows hold only part of the paragraph
+    return meta
+
+
+def _paragraph_from(meta: dict, document: str) -> Paragraph:
+    return Paragraph(
+        source=meta["source"],
+        number=int(meta["paragraph"]),
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        text=meta.get("paragraph_text", document),
+        section=meta.get("section"),
+        page=meta.get("page"),
+    )

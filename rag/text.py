@@ -1,0 +1,164 @@
+"""Lexical helpers shared by BM25, sentence scoring and the eval harness."""
+
+from __future__ import annotations
+
+import re
+import string
+from functools import lru_cache
+
+import simplemma
+import Stemmer
+
+_STEMMER = Stemmer.Stemmer("english")
+
+# Function words carry no evidence; question words are dropped so "who"/"how many" don't have to match.
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had has
+    have having he her here hers herself him himself his how i if in into is it its itself just me more
+    most my myself no nor not of off on once only or other our ours ourselves out over own same she should
+    so some such than that the their theirs them themselves then there these they this those through to
+    too under until up very was we were what when where which while who whom why will with would you your
+    yours yourself yourselves also according said says many much""".split()
+)
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens, possessives folded ("ISIS’s" -> "isis")."""
+    out = []
+    for w in _WORD.findall(text.lower()):
+        w = w.replace("’", "'")
+        if w.endswith("'s"):
+            w = w[:-2]
+        out.append(w)
+    return out
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Lemma first, so irregular forms meet ("took" -> "take"), then the stem ("killing" -> "kill")."""
+    return _STEMMER.stemWord(simplemma.lemmatize(word, lang="en").lower())
+
+
+def content_terms(text: str) -> list[str]:
+    """Stemmed, stopword-free terms: the vocabulary of BM25 and of lexical overlap."""
+    return [stem(w) for w in words(text) if w not in STOPWORDS]
+
+
+# --- numbers -------------------------------------------------------------------------------------
+
+_UNITS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+NUMBER_WORDS: dict[str, int] = {w: i for i, w in enumerate(_UNITS)}
+NUMBER_WORDS.update({w: 20 + 10 * i for i, w in enumerate(_TENS)})
+_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
+
+_NUMBER_PHRASE = re.compile(
+    r"\b(?:%s)(?:[\s-]+(?:%s|and))*\b"
+    % ("|".join(list(NUMBER_WORDS) + list(_SCALES)), "|".join(list(NUMBER_WORDS) + list(_SCALES))),
+    re.IGNORECASE,
+)
+
+
+def _phrase_value(phrase: str) -> int | None:
+    total, current = 0, 0
+    tokens = [t for t in re.split(r"[\s-]+", phrase.lower()) if t and t != "and"]
+    if not tokens:
+        return None
+    for tok in tokens:
+        if tok in NUMBER_WORDS:
+            current += NUMBER_WORDS[tok]
+        elif tok in _SCALES:
+            current = max(current, 1) * _SCALES[tok]
+            if _SCALES[tok] >= 1000:
+                total += current
+                current = 0
+    return total + current
+
+
+def number_words_to_digits(text: str) -> str:
+    """'twenty-two soldiers' -> '22 soldiers'. Leaves everything else as it is."""
+
+    def repl(m: re.Match) -> str:
+        phrase = m.group(0)
+        # A trailing "and" belongs to the sentence, not the number.
+        trail = ""
+        stripped = re.sub(r"[\s-]+and$", "", phrase, flags=re.IGNORECASE)
+        if stripped != phrase:
+            trail = phrase[len(stripped):]
+        value = _phrase_value(stripped)
+        return (str(value) if value is not None else stripped) + trail
+
+    return _NUMBER_PHRASE.sub(repl, text)
+
+
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def numbers_in(text: str) -> set[str]:
+    """Numbers a text states, as digit strings, from digits and number words alike."""
+    found = set()
+    for m in _DIGITS.finditer(number_words_to_digits(text)):
+        found.add(m.group(0).replace(",", ""))
+    return found
+
+
+# --- SQuAD answer normalization -------------------------------------------------------------------
+
+_PUNCT = set(string.punctuation) | set("“”‘’–—…•")
+_WORD_JOINERS = set("-–—/")
+
+
+def normalize_answer(text: str) -> str:
+    """SQuAD normalization, with number words and digits treated alike."""
+    text = number_words_to_digits(text.lower())
+    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # 1,000 -> 1000
+    # Joining punctuation splits words ("al-Quds" -> "al quds"); the rest is dropped ("U.S." -> "us").
+    text = "".join(" " if ch in _WORD_JOINERS else "" if ch in _PUNCT else ch for ch in text)
+    text = re.sub(r"\b(a|an|the)\b", " ", text)
+    return " ".join(text.split())
+
+
+# --- sentences ------------------------------------------------------------------------------------
+
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof sr jr st gen col lt maj capt sgt gov sen rep rev vs etc inc ltd co corp jan feb "
+    "mar apr jun jul aug sep sept oct nov dec al approx est dept univ".split()
+)
+_NUMBERING_ABBREVIATIONS = frozenset("no nos fig vol art p pp".split())  # abbreviations only before a number
+_SENTENCE_END = re.compile(r"[.!?…]+[\"”’')\]]*(?=\s+)")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Split prose into sentences; returns (start, end) spans into ``text`` with whitespace trimmed."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        end = m.end()
+        rest = text[end:].lstrip()
+        if not rest:
+            continue
+        nxt = rest[0]
+        if not (nxt.isupper() or nxt.isdigit() or nxt in "\"“‘'(["):
+            continue
+        if m.group(0)[0] == ".":
+            before = re.search(r"([^\W_]+)\.?$", text[start : m.start() + 1])
+            token = before.group(1) if before else ""
+            if token.lower() in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
+                continue
+            if token.lower() in _NUMBERING_ABBREVIATIONS and nxt.isdigit():
+                continue
+        spans.append((start, end))
+        start = end
+    spans.append((start, len(text)))
+    trimmed = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            trimmed.append((s, e))
+    return trimmed

@@ -1,0 +1,159 @@
+"""Domain types. No framework imports: these are what every other layer speaks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One paragraph of a source document, with exact offsets into the document text.
+
+    Invariant: ``document_text[start:end] == text``.
+    """
+
+    source: str  # the document's name as ingested, e.g. "004_29b9793b6e886bf8.txt"
+    number: int  # 1-based position among the document's indexed paragraphs
+    start: int
+    end: int
+    text: str
+    section: str | None = None
+    page: int | None = None
+
+    @property
+    def id(self) -> str:
+        return paragraph_id(self.source, self.number)
+
+
+def paragraph_id(source: str, number: int) -> str:
+    return f"{source}#{number}"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """The unit that gets embedded: a whole paragraph, or a sentence window of a long one.
+
+    ``start``/``end`` are offsets into the document text, inside the paragraph's span.
+    """
+
+    paragraph: Paragraph
+    index: int  # 0 for a whole-paragraph chunk, 0..n-1 for windows
+    start: int
+    end: int
+    text: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.paragraph.id}#c{self.index}"
+
+
+@dataclass(frozen=True)
+class Document:
+    """A decoded source file split into paragraphs."""
+
+    source: str
+    path: str
+    sha256: str
+    text: str
+    paragraphs: tuple[Paragraph, ...]
+
+
+@dataclass(frozen=True)
+class ScoredParagraph:
+    paragraph: Paragraph
+    score: float  # fused (reciprocal rank) score
+    dense_rank: int | None = None
+    bm25_rank: int | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    marker: int
+    source: str
+    paragraph: int
+    start: int
+    end: int
+    text: str
+    quote: str
+    section: str | None = None
+    page: int | None = None
+    score: float | None = None  # retrieval score of the cited paragraph; not part of the JSON contract
+
+    def to_dict(self) -> dict:
+        return {
+            "marker": self.marker,
+            "source": self.source,
+            "paragraph": self.paragraph,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "quote": self.quote,
+            "section": self.section,
+            "page": self.page,
+        }
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    # Ranked paragraph ids the answer was drawn from; used by the eval harness, not serialized.
+    retrieved: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def to_dict(self) -> dict:
+        out = {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "citations": [c.to_dict() for c in self.citations],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }
+        if self.error is not None:
+            out["error"] = self.error
+        return out
+
+    @classmethod
+    def failed(cls, question: str, error: str) -> "Answer":
+        return cls(question=question, answer="", abstained=False, error=error)
+
+
+FileStatus = Literal["added", "unchanged", "updated", "removed", "failed"]
+
+
+@dataclass(frozen=True)
+class FileResult:
+    source: str
+    path: str
+    status: FileStatus
+    paragraphs: int = 0
+    chunks_embedded: int = 0
+    reason: str | None = None
+
+
+@dataclass
+class IngestReport:
+    files: list[FileResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, status: FileStatus) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def chunks_embedded(self) -> int:
+        return sum(f.chunks_embedded for f in self.files)
+
+    @property
+    def ok(self) -> bool:
+        return self.count("failed") == 0
+
+    def to_dict(self) -> dict:
+        return {
+            "files": [f.__dict__ for f in self.files],
+            "chunks_embedded": self.chunks_embedded,
+            "seconds": round(self.seconds, 3),
+        }

@@ -1,0 +1,128 @@
+"""The Python API over real Chroma with the hash embedder (no model): ingest bookkeeping and answers."""
+
+from pathlib import Path
+
+import pytest
+
+import rag
+from rag.answer import ABSTAIN_MESSAGE
+from rag.answer.citations import citation_problems
+
+
+def statuses(report):
+    return {f.source: f.status for f in report.files}
+
+
+def test_reingesting_an_unchanged_folder_embeds_nothing(hash_settings, seeds_copy):
+    lib = rag.Library(hash_settings)
+    first = lib.ingest([seeds_copy])
+    assert set(statuses(first).values()) == {"added"} and first.chunks_embedded > 90
+    second = rag.Library(hash_settings).ingest([seeds_copy])  # a new process, same index
+    assert set(statuses(second).values()) == {"unchanged"}
+    assert second.chunks_embedded == 0
+
+
+def test_changed_file_replaces_its_old_paragraphs(hash_settings, seeds_copy):
+    lib = rag.Library(hash_settings)
+    lib.ingest([seeds_copy])
+    target = seeds_copy / "000_3e7f61a464eb352d.txt"
+    target.write_text("Completely new text about Deir ez-Zor.\n\nA second paragraph on Palmyra.\n", encoding="utf-8")
+    report = lib.ingest([seeds_copy])
+    assert statuses(report)["000_3e7f61a464eb352d.txt"] == "updated"
+    paras = [p for p in lib._corpus_now().paragraphs if p.source == "000_3e7f61a464eb352d.txt"]
+    assert [p.text for p in paras] == ["Completely new text about Deir ez-Zor.", "A second paragraph on Palmyra."]
+    assert lib._store.count() == sum(len(e.chunk_ids) for e in lib.documents().values())
+
+
+def test_file_gone_from_folder_is_removed(hash_settings, seeds_copy):
+    lib = rag.Library(hash_settings)
+    lib.ingest([seeds_copy])
+    (seeds_copy / "003_6c0ae818ca7918fe.txt").unlink()
+    report = lib.ingest([seeds_copy])
+    assert statuses(report)["003_6c0ae818ca7918fe.txt"] == "removed"
+    assert "003_6c0ae818ca7918fe.txt" not in lib.sources()
+    assert "003_6c0ae818ca7918fe.txt" not in lib.documents()
+
+
+def test_bad_files_fail_alone_and_nothing_stored_is_lost(hash_settings, seeds_copy):
+    lib = rag.Library(hash_settings)
+    lib.ingest([seeds_copy])
+    before = lib._store.count()
+    (seeds_copy / "empty.txt").write_bytes(b"")
+    (seeds_copy / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (seeds_copy / "latin.txt").write_bytes(b"caf\xe9")
+    (seeds_copy / "new.md").write_text("# Notes\n\nA fresh report on Hama with 7 attacks.\n", encoding="utf-8")
+    # A stored file turned to garbage keeps its old paragraphs.
+    (seeds_copy / "001_08933ac444e6ce74.txt").write_bytes(b"\x00\x01\x02")
+    report = lib.ingest([seeds_copy])
+    got = {f.source: (f.status, f.reason) for f in report.files}
+    assert got["empty.txt"] == ("failed", "empty file")
+    assert got["image.txt"][0] == "failed" and "binary" in got["image.txt"][1]
+    assert got["latin.txt"][0] == "failed" and "UTF-8" in got["latin.txt"][1]
+    assert got["001_08933ac444e6ce74.txt"][0] == "failed"
+    assert got["new.md"][0] == "added"
+    assert not report.ok
+    assert lib._store.count() == before + 1
+    assert "001_08933ac444e6ce74.txt" in lib.sources()
+
+
+def test_same_content_under_a_new_name_is_not_indexed_twice(hash_settings, seeds_copy):
+    lib = rag.Library(hash_settings)
+    lib.ingest([seeds_copy])
+    (seeds_copy / "copy.txt").write_bytes((seeds_copy / "000_3e7f61a464eb352d.txt").read_bytes())
+    report = lib.ingest([seeds_copy])
+    copy = next(f for f in report.files if f.source == "copy.txt")
+    assert copy.status == "unchanged" and "000_3e7f61a464eb352d.txt" in copy.reason
+    assert "copy.txt" not in lib.sources()
+
+
+def test_answers_cite_real_paragraphs(hash_settings, seeds_copy):
+    lib = rag.Library(hash_settings)
+    lib.ingest([seeds_copy])
+    answer = lib.ask("Which leader of the organization took over in August 2023?")
+    assert citation_problems(answer) == []
+    for c in answer.citations:
+        text = (seeds_copy / c.source).read_text(encoding="utf-8")
+        assert text[c.start : c.end] == c.text
+        assert c.quote in c.text
+    d = answer.to_dict()
+    assert set(d) == {"question", "answer", "abstained", "citations", "timings_ms"}
+    assert set(d["timings_ms"]) == {"retrieve", "answer"}
+
+
+def test_source_filter_restricts_evidence(hash_settings, seeds_copy):
+    lib = rag.Library(hash_settings)
+    lib.ingest([seeds_copy])
+    only = "004_29b9793b6e886bf8.txt"
+    evidence = lib.retrieve("ISIS attacks in Homs", sources=[only])
+    assert evidence and {e.paragraph.source for e in evidence} == {only}
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t ", None, "x" * 5000])
+def test_bad_questions_get_a_clear_error(hash_settings, question):
+    lib = rag.Library(hash_settings)
+    with pytest.raises(rag.InvalidQuestion):
+        lib.ask(question)
+
+
+def test_ask_many_keeps_order_and_isolates_errors(hash_settings, seeds_copy):
+    lib = rag.Library(hash_settings)
+    lib.ingest([seeds_copy])
+    questions = ["Who is Joshua Landis?", "", "What happened in Palmyra in 2015?"]
+    answers = lib.ask_many(questions)
+    assert [a.question for a in answers] == questions
+    assert answers[1].error and "empty" in answers[1].error
+    assert answers[0].error is None and answers[2].error is None
+    assert "error" in answers[1].to_dict() and "error" not in answers[0].to_dict()
+
+
+def test_empty_index_abstains(hash_settings):
+    answer = rag.Library(hash_settings).ask("How many attacks were there?")
+    assert answer.abstained and answer.answer == ABSTAIN_MESSAGE and answer.citations == []
+
+
+def test_open_uses_the_given_index(tmp_path, monkeypatch):
+    monkeypatch.setenv("RAG_EMBEDDING_MODEL", "hash")
+    lib = rag.open(tmp_path / "idx")
+    assert lib.settings.index == Path(tmp_path / "idx")
+    assert (tmp_path / "idx" / "chroma").is_dir()

@@ -1,0 +1,127 @@
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rag.paragraphs import chunk_paragraph, split_paragraphs
+from rag.types import Paragraph
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def seed(name: str) -> tuple[str, list[Paragraph]]:
+    text = (SEEDS / name).read_text(encoding="utf-8")
+    return text, split_paragraphs(text, name)
+
+
+# Lines of prose, headings, bullets, blank runs and odd whitespace, joined with mixed line endings.
+_line = st.one_of(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"), max_size=120),
+    st.sampled_from(["Homs", "Looking Ahead", "# Title", "## Sub", "• a bullet.", "  indented line.", "", "   ", "\t"]),
+    st.from_regex(r"[A-Z][a-z]{2,9}( [a-z]{2,9}){0,12}[.?]?", fullmatch=True),
+)
+_document = st.tuples(st.lists(_line, max_size=30), st.lists(st.sampled_from(["\n", "\r\n", "\n\n", "\r"]), min_size=1)).map(
+    lambda t: "".join(line + t[1][i % len(t[1])] for i, line in enumerate(t[0]))
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_document)
+def test_offsets_are_exact_and_ordered(text):
+    paragraphs = split_paragraphs(text, "doc.txt")
+    last_end = -1
+    for i, p in enumerate(paragraphs, start=1):
+        assert text[p.start : p.end] == p.text
+        assert p.text.strip() == p.text and p.text
+        assert p.number == i
+        assert p.start > last_end
+        last_end = p.end
+    texts = [p.text for p in paragraphs]
+    assert len(texts) == len(set(texts)), "a repeated paragraph was indexed twice"
+
+
+@settings(max_examples=200, deadline=None)
+@given(_document, st.integers(min_value=40, max_value=400))
+def test_chunks_stay_inside_their_paragraph(text, max_chars):
+    for p in split_paragraphs(text, "doc.txt"):
+        chunks = chunk_paragraph(p, max_chars)
+        assert chunks and all(c.paragraph == p for c in chunks)
+        for c in chunks:
+            assert p.start <= c.start < c.end <= p.end
+            assert text[c.start : c.end] == c.text
+            assert len(c.text) <= max(max_chars, len(p.text) if len(p.text) <= max_chars else max_chars)
+        # Together the windows cover every non-space character of the paragraph.
+        covered = set()
+        for c in chunks:
+            covered.update(range(c.start, c.end))
+        assert all(i in covered for i in range(p.start, p.end) if not text[i].isspace())
+
+
+def test_every_seed_paragraph_has_exact_offsets():
+    for path in sorted(SEEDS.glob("*.txt")):
+        text, paragraphs = seed(path.name)
+        assert paragraphs
+        for p in paragraphs:
+            assert text[p.start : p.end] == p.text
+
+
+def test_headings_become_sections_not_paragraphs():
+    _, paragraphs = seed("004_29b9793b6e886bf8.txt")
+    texts = [p.text for p in paragraphs]
+    for heading in ("Homs", "Hama", "Looking Ahead", "Deir Ez Zor and Raqqa"):
+        assert heading not in texts
+    by_start = {p.text[:20]: p.section for p in paragraphs}
+    assert by_start["On July 8, one soldi"] == "Hama"
+    assert by_start["On July 13, a member"] == "Homs"
+    assert paragraphs[0].section is None
+
+    _, paragraphs = seed("001_08933ac444e6ce74.txt")
+    assert "Motives behind the escalation" not in [p.text for p in paragraphs]
+    abu_hafs = next(p for p in paragraphs if p.text.startswith("The Iraqi Abu Hafs"))
+    assert abu_hafs.section == "Motives behind the escalation"
+
+
+def test_repeated_title_is_indexed_once():
+    text, paragraphs = seed("002_1842c5b93aa613e8.txt")
+    title = "Killings show ISIS remains a threat in Syria's desert 5 years after losing its caliphate"
+    assert text.count(title) == 2
+    assert [p.text for p in paragraphs].count(title) == 1
+
+
+def test_one_line_per_paragraph_even_when_a_line_looks_like_a_title():
+    _, paragraphs = seed("001_08933ac444e6ce74.txt")
+    assert paragraphs[0].text == "ISIS terrorist attacks in Syrian Desert see uptick: Report"
+    assert paragraphs[1].text.startswith("ISIS attacks are seeing an uptick")
+
+
+def test_hard_wrapped_blocks_are_one_paragraph_and_markdown_headings_are_sections():
+    text = (
+        "# Annual review\n\nThe group carried out twelve attacks in the first quarter of the\n"
+        "year, most of them in the eastern desert near Palmyra.\n\n## Outlook\n\n"
+        "- first item of a list\n- second item of a list\n"
+    )
+    paragraphs = split_paragraphs(text, "r.md")
+    assert [p.text for p in paragraphs] == [
+        "The group carried out twelve attacks in the first quarter of the\nyear, most of them in the eastern desert near Palmyra.",
+        "- first item of a list",
+        "- second item of a list",
+    ]
+    assert [p.section for p in paragraphs] == ["Annual review", "Outlook", "Outlook"]
+
+
+def test_crlf_line_ends_keep_exact_offsets():
+    text = "First paragraph here.\r\nHoms\r\nSecond paragraph under a heading.\r\n"
+    paragraphs = split_paragraphs(text, "crlf.txt")
+    assert [p.text for p in paragraphs] == ["First paragraph here.", "Second paragraph under a heading."]
+    assert paragraphs[1].section == "Homs"
+    assert all(text[p.start : p.end] == p.text for p in paragraphs)
+
+
+def test_long_paragraph_is_windowed_by_sentence_with_its_id():
+    _, paragraphs = seed("004_29b9793b6e886bf8.txt")
+    long = paragraphs[0]
+    assert len(long.text) > 1000
+    chunks = chunk_paragraph(long, 600)
+    assert len(chunks) >= 3
+    assert {c.id.rsplit("#c", 1)[0] for c in chunks} == {long.id}
+    assert all(c.text.rstrip().endswith((".", "”", '"')) for c in chunks[:-1]), "windows end on sentence ends"

@@ -1,0 +1,27 @@
+from rag.text import content_terms, normalize_answer, number_words_to_digits, numbers_in, sentence_spans
+
+
+def test_normalize_answer_treats_number_words_and_digits_alike():
+    assert normalize_answer("Twenty-two soldiers") == normalize_answer("22 soldiers") == "22 soldiers"
+    assert normalize_answer("The U.S.-led coalition") == "us led coalition"
+    assert normalize_answer("one hundred and fifty attacks") == "150 attacks"
+    assert normalize_answer("1,000 fighters") == "1000 fighters"
+    assert normalize_answer("an officer, the Army") == "officer army"
+
+
+def test_number_words():
+    assert number_words_to_digits("killed nine civilians and wounded four") == "killed 9 civilians and wounded 4"
+    assert numbers_in("at least 286 attacks, more than double, and forty-one civilians") == {"286", "41"}
+
+
+def test_sentences_respect_abbreviations_and_quotes():
+    text = 'Mr. Assad said no. He left at 3.5 p.m. yesterday. “It is over,” he said. Then U.S. forces came.'
+    sentences = [text[s:e] for s, e in sentence_spans(text)]
+    assert sentences[0] == "Mr. Assad said no."
+    assert "“It is over,” he said." in sentences
+    assert sentences[-1] == "Then U.S. forces came."
+
+
+def test_content_terms_stem_and_drop_stopwords():
+    assert content_terms("How many soldiers were killed in the attacks?") == ["soldier", "kill", "attack"]
+    assert content_terms("ISIS’s attacks") == content_terms("ISIS attacks")
