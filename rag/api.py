@@ -11,12 +11,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+import numpy as np
 from filelock import FileLock
 
 from rag.answer.extractive import ExtractiveAnswerer, SentenceScorer
 from rag.embeddings import Embedder, embedder_name, load_embedder
 from rag.manifest import Candidate, DocEntry, Manifest, decide, discover, removed_sources
-from rag.paragraphs import CHUNKING_VERSION, chunk_paragraph, split_paragraphs
+from rag.paragraphs import CHUNKING_VERSION, chunk_paragraph, paragraph_sentences, split_paragraphs
 from rag.readers import ReadError, extract_text, is_supported, read_bytes
 from rag.retrieve import Corpus, fuse, indexed_text
 from rag.settings import Settings
@@ -105,6 +106,7 @@ class Library:
             for source in gone:
                 entry = manifest.documents.pop(source)
                 self._store.delete(entry.chunk_ids)
+                self._store.delete_sentences(source)
                 manifest.save(self._manifest_path)
                 handled(FileResult(source, entry.path, "removed", paragraphs=entry.paragraphs))
         if any(f.status in ("added", "updated", "removed") for f in report.files):
@@ -142,10 +144,16 @@ class Library:
         if not paragraphs:
             return failed("no text paragraphs found")
         chunks = [c for p in paragraphs for c in chunk_paragraph(p, self.settings.chunk_chars)]
-        vectors = self.embedder.embed_documents([indexed_text(c.paragraph, c.text) for c in chunks])
+        sentences = [(k, p) for p in paragraphs for k in paragraph_sentences(p)]
+        # One encode call for both: the model batches by length across them.
+        vectors = self.embedder.embed_documents(
+            [indexed_text(c.paragraph, c.text) for c in chunks] + [p.text[k.start : k.end] for k, p in sentences]
+        )
         # Store first, then drop what the new version no longer has, then the manifest: a crash at any
         # point leaves either the old manifest (re-done next run) or a complete new state.
-        self._store.add(chunks, vectors)
+        self._store.add(chunks, vectors[: len(chunks)])
+        self._store.delete_sentences(cand.source)
+        self._store.add_sentences([k for k, _ in sentences], vectors[len(chunks) :])
         old = manifest.documents.get(cand.source)
         new_ids = [c.id for c in chunks]
         if old is not None:
@@ -187,10 +195,22 @@ class Library:
 
     def sentence_scorer(self) -> SentenceScorer:
         """Scores evidence sentences against a question (the extractive answerer's model)."""
-        return SentenceScorer(self.embedder.embed_documents, self._corpus_now())
+        return SentenceScorer(self.embedder.embed_query, self._sentence_vectors, self._corpus_now())
+
+    def _sentence_vectors(self, paragraphs: Sequence[Paragraph]) -> list[np.ndarray]:
+        """Stored sentence vectors of these paragraphs; any missing are embedded now."""
+        keys = [paragraph_sentences(p) for p in paragraphs]
+        flat = [k for ks in keys for k in ks]
+        found = self._store.sentence_vectors(flat)
+        missing = [(k, p) for p, ks in zip(paragraphs, keys) for k in ks if k.id not in found]
+        if missing:
+            vectors = self.embedder.embed_documents([p.text[k.start : k.end] for k, p in missing])
+            found.update((k.id, v) for (k, _), v in zip(missing, vectors))
+        return [np.stack([found[k.id] for k in ks]) if ks else np.zeros((0, self.embedder.dim), np.float32) for ks in keys]
 
     def ask(self, question: str, sources: Sequence[str] | None = None) -> Answer:
         q = self._check_question(question)
+        self.embedder, self._corpus_now()  # loaded once per process; not part of a question's latency
         t0 = time.perf_counter()
         evidence = self._retrieve(q, sources)
         t1 = time.perf_counter()

@@ -46,6 +46,9 @@ class SentenceTransformerEmbedder:
         os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ["TRANSFORMERS_OFFLINE"] = "1"
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # a weights-loading bar on every start is noise
 
         self._model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
         self.name = name

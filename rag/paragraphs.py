@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass
 
 from rag.text import sentence_spans
-from rag.types import Chunk, Paragraph
+from rag.types import Chunk, Paragraph, SentenceKey
 
 # Bump when splitting or chunking changes: it is part of the index fingerprint.
-CHUNKING_VERSION = "p1"
+CHUNKING_VERSION = "p2"
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
@@ -167,3 +167,10 @@ def chunk_paragraph(paragraph: Paragraph, max_chars: int) -> list[Chunk]:
         overlap = j > i and pieces[j + 1][1] - pieces[j][0] <= max_chars
         i = j if overlap else j + 1
     return chunks
+
+
+def paragraph_sentences(paragraph: Paragraph) -> list[SentenceKey]:
+    """The paragraph's sentences, as the answerer scores them."""
+    return [
+        SentenceKey(paragraph.id, i, paragraph.source, s, e) for i, (s, e) in enumerate(sentence_spans(paragraph.text))
+    ]

@@ -9,7 +9,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from rag.types import Chunk, Paragraph
+from rag.types import Chunk, Paragraph, SentenceKey
 
 # Chroma logs telemetry failures loudly when offline; telemetry is off, keep its logger quiet too.
 logging.getLogger("chromadb.telemetry").setLevel(logging.CRITICAL)
@@ -38,6 +38,11 @@ class Store:
         self._collection = self._client.get_or_create_collection(
             collection_name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
+        # Sentence vectors for answer-time scoring, looked up by id (never searched): a cache that the
+        # answerer refills itself when an entry is missing.
+        self._sentences = self._client.get_or_create_collection(
+            f"{collection_name}-sentences", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
 
     def count(self) -> int:
         return self._collection.count()
@@ -56,8 +61,30 @@ class Store:
         if chunk_ids:
             self._collection.delete(ids=list(chunk_ids))
 
-    def delete_source(self, source: str) -> None:
-        self._collection.delete(where={"source": source})
+    def add_sentences(self, sentences: Sequence[SentenceKey], embeddings: np.ndarray, batch: int = 1000) -> None:
+        for i in range(0, len(sentences), batch):
+            part = sentences[i : i + batch]
+            self._sentences.upsert(
+                ids=[k.id for k in part],
+                embeddings=embeddings[i : i + batch],
+                metadatas=[{"source": k.source, "start": k.start, "end": k.end} for k in part],
+            )
+
+    def delete_sentences(self, source: str) -> None:
+        self._sentences.delete(where={"source": source})
+
+    def sentence_vectors(self, keys: Sequence[SentenceKey]) -> dict[str, np.ndarray]:
+        """Stored vectors for these sentences; a key whose stored span differs is left out."""
+        if not keys:
+            return {}
+        wanted = {k.id: k for k in keys}
+        res = self._sentences.get(ids=list(wanted), include=["embeddings", "metadatas"])
+        out = {}
+        for sid, vec, meta in zip(res["ids"], res["embeddings"], res["metadatas"]):
+            key = wanted[sid]
+            if meta.get("start") == key.start and meta.get("end") == key.end:
+                out[sid] = np.asarray(vec, dtype=np.float32)
+        return out
 
     def query(self, embedding: np.ndarray, k: int, sources: Sequence[str] | None = None) -> list[DenseHit]:
         n = self.count()

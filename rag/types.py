@@ -49,6 +49,21 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class SentenceKey:
+    """A sentence of a stored paragraph: ``start``/``end`` are offsets inside the paragraph text."""
+
+    paragraph_id: str
+    index: int
+    source: str
+    start: int
+    end: int
+
+    @property
+    def id(self) -> str:
+        return f"{self.paragraph_id}#s{self.index}"
+
+
+@dataclass(frozen=True)
 class Document:
     """A decoded source file split into paragraphs."""
 
