@@ -18,11 +18,14 @@ from rag.answer.extractive import ExtractiveAnswerer, SentenceScorer
 from rag.embeddings import Embedder, embedder_name, load_embedder
 from rag.manifest import Candidate, DocEntry, Manifest, decide, discover, removed_sources
 from rag.paragraphs import CHUNKING_VERSION, chunk_paragraph, paragraph_sentences, split_paragraphs
-from rag.readers import ReadError, extract_text, is_supported, read_bytes
+from rag.readers import ReadError, ensure_supported, extract_text, read_bytes
 from rag.retrieve import Corpus, fuse, indexed_text
 from rag.settings import Settings
 from rag.store import Store
 from rag.types import Answer, FileResult, IngestReport, Paragraph, ScoredParagraph
+
+
+QUERY_CACHE_SIZE = 256
 
 
 class InvalidQuestion(ValueError):
@@ -57,6 +60,7 @@ class Library:
         self._manifest_path = self._index / f"manifest-{self.fingerprint}.json"
         self._write_lock = FileLock(str(self._index / ".write.lock"))
         self._embedder: Embedder | None = None
+        self._query_vectors: dict[str, np.ndarray] = {}  # retrieval and sentence scoring share one
         self._corpus: Corpus | None = None
         self._state_lock = threading.Lock()
 
@@ -119,9 +123,8 @@ class Library:
         def failed(reason: str) -> FileResult:
             return FileResult(cand.source, str(cand.path), "failed", reason=reason)
 
-        if not is_supported(cand.path):
-            return failed(f"unsupported file type '{cand.path.suffix or '(none)'}'")
         try:
+            ensure_supported(cand.path)  # before reading: a folder may hold large files of other kinds
             data = read_bytes(cand.path)
         except ReadError as exc:
             return failed(str(exc))
@@ -189,13 +192,23 @@ class Library:
 
     def _retrieve(self, q: str, sources: Sequence[str] | None) -> list[ScoredParagraph]:
         corpus = self._corpus_now()
-        dense = self._store.query(self.embedder.embed_query(q), self.settings.dense_k, sources)
+        dense = self._store.query(self._embed_query(q), self.settings.dense_k, sources)
         bm25 = corpus.bm25(q, self.settings.bm25_k, sources)
         return fuse(corpus, dense, bm25, self.settings.rrf_k, self.settings.evidence_k)
 
     def sentence_scorer(self) -> SentenceScorer:
         """Scores evidence sentences against a question (the extractive answerer's model)."""
-        return SentenceScorer(self.embedder.embed_query, self._sentence_vectors, self._corpus_now())
+        return SentenceScorer(self._embed_query, self._sentence_vectors, self._corpus_now())
+
+    def _embed_query(self, q: str) -> np.ndarray:
+        vector = self._query_vectors.get(q)
+        if vector is None:
+            vector = self.embedder.embed_query(q)
+            with self._state_lock:
+                if len(self._query_vectors) >= QUERY_CACHE_SIZE:
+                    self._query_vectors.pop(next(iter(self._query_vectors)))
+                self._query_vectors[q] = vector
+        return vector
 
     def _sentence_vectors(self, paragraphs: Sequence[Paragraph]) -> list[np.ndarray]:
         """Stored sentence vectors of these paragraphs; any missing are embedded now."""

@@ -12,8 +12,11 @@ class ReadError(Exception):
     """A file that cannot be ingested; the message says why, in words an analyst can act on."""
 
 
-def is_supported(path: Path) -> bool:
-    return path.suffix.lower() in SUPPORTED_SUFFIXES
+def ensure_supported(path: Path) -> None:
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise ReadError(
+            f"unsupported file type '{path.suffix or '(none)'}' (supported: {', '.join(SUPPORTED_SUFFIXES)})"
+        )
 
 
 def read_bytes(path: Path) -> bytes:
@@ -25,10 +28,7 @@ def read_bytes(path: Path) -> bytes:
 
 def extract_text(path: Path, data: bytes) -> str:
     """The document text that paragraph offsets refer to."""
-    if not is_supported(path):
-        raise ReadError(
-            f"unsupported file type '{path.suffix or '(none)'}' (supported: {', '.join(SUPPORTED_SUFFIXES)})"
-        )
+    ensure_supported(path)
     return decode_text(data)
 
 

@@ -47,28 +47,26 @@ class Store:
     def count(self) -> int:
         return self._collection.count()
 
-    def add(self, chunks: Sequence[Chunk], embeddings: np.ndarray, batch: int = 1000) -> None:
-        for i in range(0, len(chunks), batch):
-            part = chunks[i : i + batch]
-            self._collection.upsert(
-                ids=[c.id for c in part],
-                embeddings=embeddings[i : i + batch],
-                documents=[c.text for c in part],
-                metadatas=[_chunk_metadata(c) for c in part],
-            )
+    def add(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
+        _upsert(
+            self._collection,
+            ids=[c.id for c in chunks],
+            embeddings=embeddings,
+            documents=[c.text for c in chunks],
+            metadatas=[_chunk_metadata(c) for c in chunks],
+        )
 
     def delete(self, chunk_ids: Sequence[str]) -> None:
         if chunk_ids:
             self._collection.delete(ids=list(chunk_ids))
 
-    def add_sentences(self, sentences: Sequence[SentenceKey], embeddings: np.ndarray, batch: int = 1000) -> None:
-        for i in range(0, len(sentences), batch):
-            part = sentences[i : i + batch]
-            self._sentences.upsert(
-                ids=[k.id for k in part],
-                embeddings=embeddings[i : i + batch],
-                metadatas=[{"source": k.source, "start": k.start, "end": k.end} for k in part],
-            )
+    def add_sentences(self, sentences: Sequence[SentenceKey], embeddings: np.ndarray) -> None:
+        _upsert(
+            self._sentences,
+            ids=[k.id for k in sentences],
+            embeddings=embeddings,
+            metadatas=[{"source": k.source, "start": k.start, "end": k.end} for k in sentences],
+        )
 
     def delete_sentences(self, source: str) -> None:
         self._sentences.delete(where={"source": source})
@@ -116,6 +114,16 @@ class Store:
 
     def chunk_ids(self) -> set[str]:
         return set(self._collection.get(include=[])["ids"])
+
+
+def _upsert(collection, ids: list[str], embeddings: np.ndarray, batch: int = 1000, **columns: list) -> None:
+    """Upsert in batches: Chroma caps the size of one call."""
+    for i in range(0, len(ids), batch):
+        collection.upsert(
+            ids=ids[i : i + batch],
+            embeddings=embeddings[i : i + batch],
+            **{name: values[i : i + batch] for name, values in columns.items()},
+        )
 
 
 def _chunk_metadata(chunk: Chunk) -> dict:
