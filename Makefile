@@ -6,6 +6,9 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+CHROMIUM := /usr/bin/chromium
+
 .PHONY: install run test eval eval-squad clean
 
 # torch first, pinned to the CPU build on local disk: an unpinned torch would pull a multi-GB CUDA build.
@@ -22,8 +25,13 @@ run: install
 	$(BIN)/rag ingest seeds/
 	$(BIN)/python app.py
 
-test: install
-	$(BIN)/pytest
+# Debian's Chromium for the browser tests (Playwright cannot download browsers here).
+$(CHROMIUM):
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+test: install $(CHROMIUM)
+	RAG_REQUIRE_BROWSER=1 $(BIN)/pytest
 	$(BIN)/rag eval --index build/eval-index --json build/eval-seed.json
 
 eval: install

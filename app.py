@@ -1,10 +1,12 @@
-"""The analysts' chat UI. Until the UI lands, this reports what the index holds and how to ask."""
+"""The analysts' chat UI: `python app.py` (or `make run`) serves it on http://127.0.0.1:7860 (RAG_PORT)."""
 
-import rag
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import rag  # noqa: E402
+from rag.ui.app import launch  # noqa: E402
 
 if __name__ == "__main__":
-    lib = rag.open()
-    docs = lib.documents()
-    print(f"rag: {len(docs)} documents indexed in {lib.settings.index}/")
-    print("The chat UI comes with the UI issue; meanwhile ask from the command line:")
-    print('  .venv/bin/rag ask "How many attacks did ISIS carry out in July?"')
+    launch(rag.open())

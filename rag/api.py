@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import json
 import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 from filelock import FileLock
@@ -79,6 +80,10 @@ class Library:
                 self._corpus = Corpus(self._store.paragraphs())
             return self._corpus
 
+    def warm_up(self) -> None:
+        """Load the model and the in-memory corpus now (a server does this before its first question)."""
+        self.embedder, self._corpus_now()
+
     def manifest(self) -> Manifest:
         return Manifest.load(self._manifest_path, self.fingerprint)
 
@@ -108,16 +113,31 @@ class Library:
             for cand in candidates:
                 handled(self._ingest_one(manifest, cand))
             for source in gone:
-                entry = manifest.documents.pop(source)
-                self._store.delete(entry.chunk_ids)
-                self._store.delete_sentences(source)
-                manifest.save(self._manifest_path)
+                entry = self._drop(manifest, source)
                 handled(FileResult(source, entry.path, "removed", paragraphs=entry.paragraphs))
         if any(f.status in ("added", "updated", "removed") for f in report.files):
             with self._state_lock:
                 self._corpus = None
         report.seconds = time.perf_counter() - started
         return report
+
+    def remove(self, source: str) -> bool:
+        """Take a document out of the index (its file is left alone); False if it was not indexed."""
+        with self._write_lock:
+            manifest = self.manifest()
+            if source not in manifest.documents:
+                return False
+            self._drop(manifest, source)
+        with self._state_lock:
+            self._corpus = None
+        return True
+
+    def _drop(self, manifest: Manifest, source: str) -> DocEntry:
+        entry = manifest.documents.pop(source)
+        self._store.delete(entry.chunk_ids)
+        self._store.delete_sentences(source)
+        manifest.save(self._manifest_path)
+        return entry
 
     def _ingest_one(self, manifest: Manifest, cand: Candidate) -> FileResult:
         def failed(reason: str) -> FileResult:
@@ -223,7 +243,7 @@ class Library:
 
     def ask(self, question: str, sources: Sequence[str] | None = None) -> Answer:
         q = self._check_question(question)
-        self.embedder, self._corpus_now()  # loaded once per process; not part of a question's latency
+        self.warm_up()  # loaded once per process; not part of a question's latency
         t0 = time.perf_counter()
         evidence = self._retrieve(q, sources)
         t1 = time.perf_counter()
@@ -238,6 +258,17 @@ class Library:
             timings_ms={"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000},
             retrieved=[e.paragraph.id for e in evidence],
         )
+
+    def ask_stream(self, question: str, sources: Sequence[str] | None = None) -> Iterator[str | Answer]:
+        """Text deltas of the answer as they are produced, then the final checked Answer.
+
+        The extractive answerer has its whole answer at once; it is released word by word so that every
+        consumer (UI, API) handles answers the same way an LLM backend will produce them.
+        """
+        answer = self.ask(question, sources)
+        for delta in re.findall(r"\S+\s*", answer.answer):
+            yield delta
+        yield answer
 
     def ask_many(self, questions: Sequence[str], sources: Sequence[str] | None = None) -> list[Answer]:
         """Answers in input order; a question that fails gets an Answer with ``error`` set, the rest go on."""

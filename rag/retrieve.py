@@ -29,6 +29,10 @@ def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int) -> list[tu
     return sorted(scores.items(), key=lambda kv: -kv[1])
 
 
+# A word in this share of a document's paragraphs is its subject ("ISIS" in a report on ISIS).
+TOPIC_SHARE = 0.3
+
+
 class Corpus:
     """All stored paragraphs in memory, with a BM25 index over them."""
 
@@ -38,8 +42,19 @@ class Corpus:
         self._sources = np.array([p.source for p in self.paragraphs], dtype=object)
         self.source_set = frozenset(self._sources.tolist())
         self._document_words: dict[str, set[str]] = {}
+        counts: dict[str, dict[str, int]] = {}
+        sizes: dict[str, int] = {}
         for p in self.paragraphs:
-            self._document_words.setdefault(p.source, set()).update(words(f"{p.section or ''} {p.text}"))
+            para_words = set(words(f"{p.section or ''} {p.text}"))
+            self._document_words.setdefault(p.source, set()).update(para_words)
+            doc_counts = counts.setdefault(p.source, {})
+            for w in para_words:
+                doc_counts[w] = doc_counts.get(w, 0) + 1
+            sizes[p.source] = sizes.get(p.source, 0) + 1
+        self._topics = {
+            source: {w for w, n in doc_counts.items() if n >= TOPIC_SHARE * sizes[source]}
+            for source, doc_counts in counts.items()
+        }
         self._bm25 = None
         terms = [content_terms(indexed_text(p)) for p in self.paragraphs]
         self._df: dict[str, int] = {}
@@ -62,11 +77,9 @@ class Corpus:
     def document_words(self, source: str) -> set[str]:
         return self._document_words.get(source, set())
 
-    def document_share(self, word: str) -> float:
-        """The fraction of documents that use the word."""
-        if not self._document_words:
-            return 0.0
-        return sum(1 for ws in self._document_words.values() if word in ws) / len(self._document_words)
+    def document_topics(self, source: str) -> set[str]:
+        """Words in at least TOPIC_SHARE of the document's paragraphs: what the document is about."""
+        return self._topics.get(source, set())
 
     @property
     def sources(self) -> list[str]:

@@ -33,3 +33,13 @@ class Settings(BaseSettings):
         description="Abstain when the best sentence's support probability is below this (evals/calibrate.py).",
     )
     max_question_chars: int = Field(2000, ge=1)
+
+    # The chat UI.
+    host: str = Field("127.0.0.1", description="Interface the UI binds to; loopback unless you mean otherwise.")
+    port: int = Field(7860, ge=1, le=65535)
+    auth: str | None = Field(None, description="'user:password' turns on login for the UI.")
+    max_upload_mb: int = Field(20, ge=1, description="Largest report the UI accepts.")
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.index / "uploads"

@@ -126,3 +126,22 @@ def test_open_uses_the_given_index(tmp_path, monkeypatch):
     lib = rag.open(tmp_path / "idx")
     assert lib.settings.index == Path(tmp_path / "idx")
     assert (tmp_path / "idx" / "chroma").is_dir()
+
+
+def test_remove_takes_a_document_out(hash_settings, seeds_copy):
+    lib = rag.Library(hash_settings)
+    lib.ingest([seeds_copy])
+    assert lib.remove("002_1842c5b93aa613e8.txt")
+    assert "002_1842c5b93aa613e8.txt" not in lib.sources() and "002_1842c5b93aa613e8.txt" not in lib.documents()
+    assert lib._store.count() == sum(len(e.chunk_ids) for e in lib.documents().values())
+    assert not lib.remove("002_1842c5b93aa613e8.txt")
+    assert (seeds_copy / "002_1842c5b93aa613e8.txt").exists(), "the file itself is left alone"
+
+
+def test_ask_stream_yields_deltas_then_the_answer(hash_settings, seeds_copy):
+    lib = rag.Library(hash_settings)
+    lib.ingest([seeds_copy])
+    parts = list(lib.ask_stream("Who took over the organization's leadership in August 2023?"))
+    *deltas, final = parts
+    assert isinstance(final, rag.Answer) and all(isinstance(d, str) for d in deltas)
+    assert "".join(deltas) == final.answer

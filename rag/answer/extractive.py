@@ -326,9 +326,6 @@ class Candidate:
 # something of the asked-for kind, about the asked-for count, time and names.
 GATES = ("type", "question_specifics", "entities", "number_focus", "qualifiers", "times")
 
-# A name found in at least this share of the documents is what the corpus is about, not a detail.
-TOPIC_SHARE = 0.7
-
 # Logistic model of "this sentence answers the question": P = sigmoid(BIAS + sum(w * feature)).
 # Fitted by `python evals/calibrate.py` on the dev set and the SQuAD subset, never on the seed test set.
 WEIGHTS = {
@@ -368,7 +365,7 @@ class CorpusStats(Protocol):
 
     def document_words(self, source: str) -> set[str]: ...
 
-    def document_share(self, word: str) -> float: ...
+    def document_topics(self, source: str) -> set[str]: ...
 
 
 # Words that frame a question rather than say what it is about.
@@ -404,13 +401,7 @@ class SentenceScorer:
         }
         kind = expected_type(question)
         entities = question_entities(question)
-        # A source the question is attributed to, or the corpus's topic ("ISIS" in nearly every report),
-        # need only be in the document, not in the paragraph.
-        loose = [
-            attribution
-            or all(self._stats.document_share(w) >= TOPIC_SHARE for w in words(e) if w not in _NAME_PARTICLES)
-            for e, attribution in entities
-        ]
+        names = [(e, [w for w in words(e) if w not in _NAME_PARTICLES], attribution) for e, attribution in entities]
         per_paragraph: dict[str, dict[str, float]] = {}
         for cand, cos in zip(cands, cosines):
             p = cand.evidence.paragraph
@@ -418,7 +409,11 @@ class SentenceScorer:
                 context = f"{p.section or ''} {p.text}"
                 terms = set(content_terms(context))
                 doc_words = self._stats.document_words(p.source)
-                support_of = [entity_support(e, context, doc_words) for e, _ in entities]
+                topics = self._stats.document_topics(p.source)
+                # A source the question is attributed to ("according to Al Mayadeen"), or the document's
+                # subject ("ISIS" in a report on ISIS), need only be in the document, not in the paragraph.
+                loose = [attribution or all(w in topics for w in tokens) for _, tokens, attribution in names]
+                support_of = [entity_support(e, context, doc_words) for e, _, _ in names]
                 per_paragraph[p.id] = {
                     "lex_paragraph": _coverage(q_terms, terms),
                     "missing_idf": _missing_idf(q_terms, terms),

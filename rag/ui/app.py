@@ -1,0 +1,249 @@
+"""The Gradio chat UI over the Python API: ask, read the cited sources, manage the library, export."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import gradio as gr
+
+import rag
+from rag.ui.render import Turn, conversation_html, conversation_markdown, esc, safe_file_name, sources_html
+
+CSS = """
+#conversation { min-height: 360px; }
+.turn { margin: 0 0 14px 0; }
+.turn .q { font-weight: 600; margin-bottom: 4px; }
+.turn .a { padding: 10px 12px; border-radius: 8px; line-height: 1.5; white-space: pre-wrap; }
+.turn .a.answer { background: #f3f6fb; border-left: 4px solid #3b6fd8; }
+.turn .a.pending { background: #f7f7f7; color: #333; }
+.turn .a.abstained { background: #fff8e6; border-left: 4px solid #d89b00; font-style: italic; }
+.turn .a.error { background: #fdecec; border-left: 4px solid #c0392b; }
+.abstain-label { display: block; font-style: normal; font-weight: 600; color: #8a6100; margin-bottom: 4px; }
+.cite-chip { display: inline-block; min-width: 1.5em; margin: 0 2px; padding: 0 6px; border-radius: 10px;
+  border: 1px solid #3b6fd8; background: #fff; color: #3b6fd8; font-size: 0.8em; cursor: pointer; }
+.cite-chip:hover { background: #3b6fd8; color: #fff; }
+.src-card { border: 1px solid #ddd; border-radius: 8px; padding: 10px; margin-bottom: 10px; }
+.src-card.selected { border-color: #3b6fd8; box-shadow: 0 0 0 2px #3b6fd833; }
+.src-head { font-weight: 600; }
+.src-file { color: #666; font-size: 0.85em; margin: 2px 0 6px 0; }
+.src-text { white-space: pre-wrap; margin: 0; }
+.src-text mark { background: #ffe58a; padding: 0 1px; }
+.src-question { color: #555; font-size: 0.9em; margin-bottom: 8px; }
+.rag-empty, .src-empty { color: #777; }
+"""
+
+# System fonts: the default theme would fetch web fonts, and this app makes no outside requests.
+THEME = gr.themes.Default(
+    font=["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "sans-serif"],
+    font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"],
+)
+
+# Chips live in server-rendered HTML: one delegated listener shows the clicked answer's sources and
+# brings the cited paragraph into view, with no round trip to the server.
+HEAD = """
+<script>
+document.addEventListener('click', function (ev) {
+  const chip = ev.target.closest && ev.target.closest('.cite-chip');
+  if (!chip) return;
+  const turn = chip.dataset.turn, marker = chip.dataset.marker;
+  document.querySelectorAll('.turn-sources').forEach(function (el) { el.hidden = el.dataset.turn !== turn; });
+  document.querySelectorAll('.src-card.selected').forEach(function (el) { el.classList.remove('selected'); });
+  const card = document.getElementById('src-' + turn + '-' + marker);
+  if (card) { card.classList.add('selected'); card.scrollIntoView({behavior: 'smooth', block: 'nearest'}); }
+});
+</script>
+"""
+
+
+class ChatApp:
+    """Event handlers, kept apart from layout so they can be called directly in tests."""
+
+    def __init__(self, lib: rag.Library):
+        self.lib = lib
+        self.settings = lib.settings
+        self._exports = Path(tempfile.mkdtemp(prefix="rag-export-"))
+
+    # -- library ----------------------------------------------------------------------------------------
+
+    def file_names(self) -> dict[str, str]:
+        return {source: Path(e.path).name for source, e in self.lib.documents().items()}
+
+    def library_rows(self) -> list[list]:
+        return [
+            [source, e.paragraphs, e.ingested_at.replace("T", " ").replace("+00:00", " UTC")]
+            for source, e in sorted(self.lib.documents().items())
+        ]
+
+    def source_choices(self) -> list[str]:
+        return sorted(self.lib.documents())
+
+    def _library_updates(self):
+        choices = self.source_choices()
+        return self.library_rows(), gr.update(choices=choices), gr.update(choices=choices, value=None)
+
+    def add_reports(self, files: list[str] | None, progress=gr.Progress()):
+        if not files:
+            return ("<div class='upload-result'>No files chosen.</div>", *self._library_updates())
+        uploads = self.settings.uploads_dir
+        uploads.mkdir(parents=True, exist_ok=True)
+        limit = self.settings.max_upload_mb * 1024 * 1024
+        rows, stored = [], []
+        for f in files:
+            src = Path(f)
+            name = safe_file_name(src.name)
+            if src.stat().st_size > limit:
+                rows.append((name, "failed", f"larger than {self.settings.max_upload_mb} MB"))
+                continue
+            target = uploads / name
+            if target.exists() and _sha(target) != _sha(src):
+                target = uploads / f"{target.stem}-{_sha(src)[:8]}{target.suffix}"
+            shutil.copyfile(src, target)
+            stored.append(target)
+        if stored:
+            progress(0, desc="ingesting")
+
+            def tick(p: rag.IngestProgress) -> None:
+                progress((p.done, p.total), desc=p.result.source if p.result else "")
+
+            report = self.lib.ingest(stored, progress=tick)
+            for r in report.files:
+                if r.status == "failed" and Path(r.path).parent == uploads.resolve():
+                    Path(r.path).unlink(missing_ok=True)  # keep no unreadable uploads around
+                rows.append((r.source, r.status, r.reason or f"{r.paragraphs} paragraphs"))
+        items = "".join(
+            f"<li class='upload-{esc(status)}'><b>{esc(name)}</b>: {esc(status)} ({esc(note)})</li>"
+            for name, status, note in rows
+        )
+        return (f"<ul class='upload-result'>{items}</ul>", *self._library_updates())
+
+    def remove_document(self, source: str | None):
+        if not source:
+            return ("<div>Choose a document to remove.</div>", *self._library_updates())
+        entry = self.lib.documents().get(source)
+        removed = self.lib.remove(source)
+        if removed and entry and Path(entry.path).parent == self.settings.uploads_dir.resolve():
+            Path(entry.path).unlink(missing_ok=True)  # an upload is ours to delete; other files are not
+        note = f"Removed {esc(source)}." if removed else f"{esc(source)} was not indexed."
+        return (f"<div>{note}</div>", *self._library_updates())
+
+    # -- chat -------------------------------------------------------------------------------------------
+
+    def respond(self, question: str, scope: list[str] | None, turns: list[Turn]):
+        """Generator: streams the answer into the conversation, then fills the sources panel."""
+        turns = list(turns or [])
+        files = self.file_names()
+        if not (question or "").strip():
+            gr.Warning("Type a question first.")
+            yield conversation_html(turns), sources_html(turns, files), turns, question
+            return
+        turn = Turn(question=question.strip())
+        turns.append(turn)
+        yield conversation_html(turns), sources_html(turns, files), turns, ""
+        started = time.perf_counter()
+        try:
+            for part in self.lib.ask_stream(turn.question, sources=scope or None):
+                if isinstance(part, rag.Answer):
+                    turn.answer = part
+                    part.timings_ms["total"] = (time.perf_counter() - started) * 1000
+                else:
+                    turn.partial += part
+                    yield conversation_html(turns), sources_html(turns, files), turns, ""
+        except rag.InvalidQuestion as exc:
+            turn.error = str(exc)
+        yield conversation_html(turns), sources_html(turns, files), turns, ""
+
+    def export_markdown(self, turns: list[Turn]) -> Path:
+        path = self._exports / "conversation.md"
+        path.write_text(conversation_markdown(turns or []), encoding="utf-8")
+        return path
+
+    def export_json(self, turns: list[Turn]) -> Path:
+        path = self._exports / "conversation.json"
+        data = [t.answer.to_dict() for t in turns or [] if t.answer is not None]
+        path.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+        return path
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def build(lib: rag.Library) -> gr.Blocks:
+    ui = ChatApp(lib)
+    with gr.Blocks(title="rag: cited answers from your reports") as demo:
+        turns = gr.State([])
+        gr.Markdown("### Ask the reports\nEvery answer cites the paragraph it comes from. Click a number to see it.")
+        with gr.Row():
+            with gr.Column(scale=3):
+                conversation = gr.HTML(conversation_html([]), elem_id="conversation")
+                with gr.Row():
+                    question = gr.Textbox(
+                        placeholder="Ask about the reports…", show_label=False, scale=5, elem_id="question"
+                    )
+                    ask = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                scope = gr.CheckboxGroup(
+                    ui.source_choices(), label="Only these documents (none ticked = all)", elem_id="scope"
+                )
+                with gr.Row():
+                    export_md = gr.Button("Export Markdown", elem_id="export-md")
+                    export_json = gr.Button("Export JSON", elem_id="export-json")
+                export_file = gr.File(label="Export", interactive=False, visible=False, elem_id="export-file")
+            with gr.Column(scale=2):
+                gr.Markdown("#### Sources")
+                sources = gr.HTML(sources_html([]), elem_id="sources")
+        with gr.Accordion("Library", open=False, elem_id="library-panel"):
+            library = gr.Dataframe(
+                ui.library_rows(),
+                headers=["document", "paragraphs", "ingested"],
+                interactive=False,
+                elem_id="library",
+            )
+            upload = gr.File(
+                file_count="multiple", file_types=[".txt", ".md", ".markdown"], label="Add reports", elem_id="upload"
+            )
+            upload_result = gr.HTML(elem_id="upload-result")
+            with gr.Row():
+                to_remove = gr.Dropdown(ui.source_choices(), label="Remove a document", elem_id="remove-choice")
+                remove = gr.Button("Remove", elem_id="remove")
+
+        chat_io = dict(inputs=[question, scope, turns], outputs=[conversation, sources, turns, question])
+        question.submit(ui.respond, **chat_io)
+        ask.click(ui.respond, **chat_io)
+        export_md.click(lambda t: gr.update(value=str(ui.export_markdown(t)), visible=True), [turns], [export_file])
+        export_json.click(lambda t: gr.update(value=str(ui.export_json(t)), visible=True), [turns], [export_file])
+        upload.upload(ui.add_reports, inputs=[upload], outputs=[upload_result, library, scope, to_remove])
+        remove.click(ui.remove_document, inputs=[to_remove], outputs=[upload_result, library, scope, to_remove])
+    return demo
+
+
+def launch(lib: rag.Library, prevent_thread_lock: bool = False) -> tuple[gr.Blocks, str]:
+    """Serve the UI as the settings say; returns the app and its local URL (once it stops, or at once
+    with ``prevent_thread_lock``)."""
+    s = lib.settings
+    auth = None
+    if s.auth:
+        user, _, password = s.auth.partition(":")
+        if not user or not password:
+            raise SystemExit("RAG_AUTH must look like user:password")
+        auth = (user, password)
+    lib.warm_up()  # load the model now, not on the first analyst's question
+    demo = build(lib)
+    demo.queue(default_concurrency_limit=8)
+    _, url, _ = demo.launch(
+        server_name=s.host,
+        server_port=s.port,
+        auth=auth,
+        max_file_size=f"{s.max_upload_mb}mb",
+        prevent_thread_lock=prevent_thread_lock,
+        css=CSS,
+        head=HEAD,
+        theme=THEME,
+        footer_links=[],
+        show_error=True,
+    )
+    return demo, url

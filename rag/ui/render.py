@@ -1,0 +1,144 @@
+"""HTML for the chat UI. Pure functions; every piece of document or user text is escaped here."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from rag.answer.citations import MARKER
+from rag.types import Answer, Citation
+
+
+@dataclass
+class Turn:
+    question: str
+    answer: Answer | None = None  # None while the answer is being produced
+    partial: str = ""  # streamed text so far
+    error: str | None = None
+
+
+def esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def chip(turn: int, citation: Citation) -> str:
+    where = f"{citation.source}, ¶ {citation.paragraph}"
+    return (
+        f'<button type="button" class="cite-chip" data-turn="{turn}" data-marker="{citation.marker}" '
+        f'title="{esc(where)}">{citation.marker}</button>'
+    )
+
+
+def answer_with_chips(turn: int, answer: Answer) -> str:
+    """Answer text escaped, each [n] marker replaced by a clickable chip for its citation."""
+    by_marker = {c.marker: c for c in answer.citations}
+    out, last = [], 0
+    for m in MARKER.finditer(answer.answer):
+        out.append(esc(answer.answer[last : m.start()]))
+        citation = by_marker.get(int(m.group(1)))
+        out.append(chip(turn, citation) if citation else esc(m.group(0)))
+        last = m.end()
+    out.append(esc(answer.answer[last:]))
+    return "".join(out).strip()
+
+
+def highlight(text: str, quote: str) -> str:
+    """The paragraph escaped, with the supporting quote wrapped in <mark> (first occurrence)."""
+    at = text.find(quote) if quote else -1
+    if at < 0:
+        return esc(text)
+    return f"{esc(text[:at])}<mark>{esc(quote)}</mark>{esc(text[at + len(quote):])}"
+
+
+def conversation_html(turns: list[Turn]) -> str:
+    if not turns:
+        return (
+            '<div class="rag-empty">Ask a question about the indexed reports. Every claim comes with its '
+            "source paragraph; when the reports don't say, you are told so.</div>"
+        )
+    parts = []
+    for i, t in enumerate(turns):
+        parts.append(f'<div class="turn" id="turn-{i}"><div class="q">{esc(t.question)}</div>')
+        if t.error:
+            parts.append(f'<div class="a error">{esc(t.error)}</div>')
+        elif t.answer is None:
+            parts.append(f'<div class="a pending">{esc(t.partial)}<span class="cursor">▍</span></div>')
+        elif t.answer.abstained:
+            parts.append(
+                f'<div class="a abstained"><span class="abstain-label">No answer in the reports</span>'
+                f"{esc(t.answer.answer)}</div>"
+            )
+        else:
+            parts.append(f'<div class="a answer">{answer_with_chips(i, t.answer)}</div>')
+        parts.append("</div>")
+    return "".join(parts)
+
+
+def citation_card(turn: int, c: Citation, file_name: str | None) -> str:
+    meta = [esc(c.source)]
+    if c.section:
+        meta.append(f"section: {esc(c.section)}")
+    if c.page is not None:
+        meta.append(f"p. {c.page}")
+    meta.append(f"¶ {c.paragraph}")
+    if c.score is not None:
+        meta.append(f"score {c.score:.3f}")
+    return (
+        f'<div class="src-card" id="src-{turn}-{c.marker}" data-marker="{c.marker}">'
+        f'<div class="src-head"><span class="src-marker">[{c.marker}]</span> {" · ".join(meta)}</div>'
+        f'<div class="src-file">file: {esc(file_name or c.source)} · characters {c.start}–{c.end}</div>'
+        f'<p class="src-text">{highlight(c.text, c.quote)}</p></div>'
+    )
+
+
+def sources_html(turns: list[Turn], files: dict[str, str] | None = None) -> str:
+    """Sources of every answered turn; only the latest is shown until a chip selects another."""
+    files = files or {}
+    answered = [i for i, t in enumerate(turns) if t.answer is not None and t.answer.citations]
+    if not answered:
+        return '<div class="src-empty">Sources of the answer appear here.</div>'
+    parts = []
+    for i in answered:
+        hidden = "" if i == answered[-1] else " hidden"
+        cards = "".join(citation_card(i, c, files.get(c.source)) for c in turns[i].answer.citations)
+        parts.append(
+            f'<div class="turn-sources" data-turn="{i}"{hidden}>'
+            f'<div class="src-question">{esc(turns[i].question)}</div>{cards}</div>'
+        )
+    return "".join(parts)
+
+
+def conversation_markdown(turns: list[Turn]) -> str:
+    """The conversation as Markdown, citations as numbered footnotes (source, paragraph, quote)."""
+    lines, notes, n = ["# Conversation", ""], [], 0
+    for t in turns:
+        if t.answer is None:
+            continue
+        lines += [f"**Q:** {t.question}", ""]
+        if t.answer.abstained:
+            lines += [f"**A:** _{t.answer.answer}_", ""]
+            continue
+        numbers = {}
+        for c in t.answer.citations:
+            n += 1
+            numbers[c.marker] = n
+            where = f"{c.source}, ¶ {c.paragraph}" + (f" ({c.section})" if c.section else "")
+            notes.append(f"[^{n}]: {where}: “{c.quote}”")
+        text = MARKER.sub(lambda m: f"[^{numbers[int(m.group(1))]}]" if int(m.group(1)) in numbers else m.group(0), t.answer.answer)
+        lines += [f"**A:** {text}", ""]
+    return "\n".join(lines + notes) + "\n"
+
+
+_UNSAFE = re.compile(r"[^\w. -]+")  # letters of any script, digits, _ . space -
+
+
+def safe_file_name(name: str, max_len: int = 120) -> str:
+    """A file name that stays inside the folder it is written to: no path, no leading dot, plain characters."""
+    base = re.split(r"[\\/]", name)[-1]
+    base = _UNSAFE.sub("_", base).strip(" .")
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    stem = stem[: max_len - len(suffix) - 1] or "upload"
+    return f"{stem}.{suffix}" if suffix else stem

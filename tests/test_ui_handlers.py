@@ -1,0 +1,99 @@
+"""The UI's event handlers over a real index (hash embedder), and how the server is exposed."""
+
+import json
+import socket
+
+import pytest
+import requests
+
+import rag
+from rag.ui.app import ChatApp, launch
+
+
+@pytest.fixture
+def ui(hash_settings, seeds_copy):
+    lib = rag.Library(hash_settings.model_copy(update={"max_upload_mb": 1}))
+    lib.ingest([seeds_copy])
+    return ChatApp(lib)
+
+
+def run(generator):
+    *_, last = generator
+    return last
+
+
+def test_upload_sanitizes_names_limits_size_and_reports_each_file(ui, tmp_path):
+    good = tmp_path / "..%2F..%2Fevil name!.md"
+    good.write_text("# Notes\n\nOfficials in Qaryatayn counted 17 burned trucks.\n", encoding="utf-8")
+    big = tmp_path / "big.txt"
+    big.write_text("x" * (2 * 1024 * 1024), encoding="utf-8")
+    binary = tmp_path / "scan.txt"
+    binary.write_bytes(b"\x00\x01PNG\x00")
+    result, rows, scope, remove = ui.add_reports([str(good), str(big), str(binary)])
+    uploads = ui.settings.uploads_dir
+    stored = sorted(p.name for p in uploads.iterdir())
+    assert stored == ["_2F.._2Fevil name_.md"], "only the readable upload is kept, under a safe name"
+    assert "larger than 1 MB" in result and "scan.txt</b>: failed" in result and "added" in result
+    assert any(r[0] == "_2F.._2Fevil name_.md" for r in rows)
+    assert "_2F.._2Fevil name_.md" in scope["choices"]
+    assert all(p.resolve().parent == uploads.resolve() for p in uploads.iterdir())
+
+
+def test_remove_deletes_uploads_but_never_the_analysts_files(ui, tmp_path, seeds_copy):
+    report = tmp_path / "notes.md"
+    report.write_text("Officials counted 17 burned trucks.\n", encoding="utf-8")
+    ui.add_reports([str(report)])
+    assert (ui.settings.uploads_dir / "notes.md").exists()
+    ui.remove_document("notes.md")
+    assert not (ui.settings.uploads_dir / "notes.md").exists()
+    ui.remove_document("000_3e7f61a464eb352d.txt")
+    assert (seeds_copy / "000_3e7f61a464eb352d.txt").exists()
+    assert "000_3e7f61a464eb352d.txt" not in ui.source_choices()
+
+
+def test_respond_streams_then_answers_within_the_chosen_documents(ui):
+    steps = list(ui.respond("When did Abu Hafs take over the organization's leadership?", ["001_08933ac444e6ce74.txt"], []))
+    assert len(steps) >= 3, "the pending turn, streamed text, then the final answer"
+    assert 'class="a pending"' in steps[0][0]
+    conversation, sources, turns, box = steps[-1]
+    assert box == "" and turns[-1].answer is not None
+    assert all(c.source == "001_08933ac444e6ce74.txt" for c in turns[-1].answer.citations)
+    assert "cite-chip" in conversation and "src-card" in sources
+
+
+def test_empty_question_adds_no_turn(ui, monkeypatch):
+    warnings = []
+    monkeypatch.setattr("rag.ui.app.gr.Warning", lambda msg: warnings.append(msg))
+    _, _, turns, _ = run(ui.respond("   ", None, []))
+    assert turns == [] and warnings == ["Type a question first."]
+
+
+def test_exports(ui):
+    _, _, turns, _ = run(ui.respond("When did Abu Hafs take over the organization's leadership?", None, []))
+    md = ui.export_markdown(turns).read_text(encoding="utf-8")
+    assert md.startswith("# Conversation") and "[^1]:" in md
+    data = json.loads(ui.export_json(turns).read_text(encoding="utf-8"))
+    assert data[0]["question"].startswith("When did Abu Hafs") and "citations" in data[0]
+
+
+def test_server_binds_loopback_and_requires_login_when_asked(hash_settings):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings = hash_settings.model_copy(update={"port": port, "auth": "ana:secret"})
+    assert settings.host == "127.0.0.1"
+    app, url = launch(rag.Library(settings), prevent_thread_lock=True)
+    try:
+        assert url.startswith(f"http://127.0.0.1:{port}")
+        assert requests.get(f"{url}config", timeout=10).status_code == 401
+        assert requests.post(f"{url}login", data={"username": "ana", "password": "wrong"}, timeout=10).status_code == 400
+        session = requests.Session()
+        assert session.post(f"{url}login", data={"username": "ana", "password": "secret"}, timeout=10).ok
+        assert session.get(f"{url}config", timeout=10).status_code == 200
+    finally:
+        app.close()
+
+
+def test_malformed_auth_setting_is_refused(hash_settings):
+    with pytest.raises(SystemExit, match="user:password"):
+        launch(rag.Library(hash_settings.model_copy(update={"auth": "nopassword"})), prevent_thread_lock=True)
