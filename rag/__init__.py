@@ -1,7 +1,9 @@
 """rag: grounded, cited answers from analysts' reports, offline."""
 
+from rag.answer.llm import LLM, LLMError
 from rag.api import IngestProgress, InvalidQuestion, Library, open
+from rag.chat import ChatSession
 from rag.settings import Settings
 from rag.types import Answer, Citation, IngestReport, Paragraph
 
-__all__ = ["Answer", "Citation", "IngestProgress", "IngestReport", "InvalidQuestion", "Library", "Paragraph", "Settings", "open"]
+__all__ = ["ChatSession", "LLM", "LLMError", "Answer", "Citation", "IngestProgress", "IngestReport", "InvalidQuestion", "Library", "Paragraph", "Settings", "open"]

@@ -15,7 +15,11 @@ from typing import Callable, Iterable, Iterator, Sequence
 import numpy as np
 from filelock import FileLock
 
-from rag.answer.extractive import ExtractiveAnswerer, SentenceScorer
+from rag.answer import ABSTAIN_MESSAGE
+from rag.answer.extractive import ExtractiveAnswerer, SentenceScorer, answers_the_question
+from rag.answer.grounded import LLMAnswerer, Verifier
+from rag.answer.llm import LLM, make_llm
+from rag.chat import ChatSession, condense
 from rag.embeddings import Embedder, embedder_name, load_embedder
 from rag.manifest import Candidate, DocEntry, Manifest, decide, discover, removed_sources
 from rag.paragraphs import CHUNKING_VERSION, chunk_paragraph, paragraph_sentences, split_paragraphs
@@ -27,6 +31,16 @@ from rag.types import Answer, FileResult, IngestReport, Paragraph, ScoredParagra
 
 
 QUERY_CACHE_SIZE = 256
+
+
+class _Configured:
+    def __repr__(self) -> str:
+        return "CONFIGURED"
+
+
+# Per call, `llm=` may name another model than the settings do (None: the extractive answerer).
+CONFIGURED = _Configured()
+LLMChoice = LLM | None | _Configured
 
 
 class InvalidQuestion(ValueError):
@@ -53,7 +67,8 @@ def index_fingerprint(settings: Settings) -> str:
 class Library:
     """An index of reports. Thread-safe for questions; ingest takes a cross-process write lock."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, llm: LLM | None = None):
+        """``llm`` overrides the backend the settings name (any object with the LLM protocol)."""
         self.settings = settings
         self.fingerprint = index_fingerprint(settings)
         self._index = Path(settings.index)
@@ -61,6 +76,7 @@ class Library:
         self._manifest_path = self._index / f"manifest-{self.fingerprint}.json"
         self._write_lock = FileLock(str(self._index / ".write.lock"))
         self._embedder: Embedder | None = None
+        self._llm: LLM | None = llm
         self._query_vectors: dict[str, np.ndarray] = {}  # retrieval and sentence scoring share one
         self._corpus: Corpus | None = None
         self._state_lock = threading.Lock()
@@ -241,33 +257,95 @@ class Library:
             found.update((k.id, v) for (k, _), v in zip(missing, vectors))
         return [np.stack([found[k.id] for k in ks]) if ks else np.zeros((0, self.embedder.dim), np.float32) for ks in keys]
 
-    def ask(self, question: str, sources: Sequence[str] | None = None) -> Answer:
+    @property
+    def llm(self) -> LLM | None:
+        """The configured language model, loaded on first use; None for the extractive answerer."""
+        with self._state_lock:
+            if self._llm is None and self.settings.llm != "extractive":
+                self._llm = make_llm(self.settings)
+            return self._llm
+
+    def ask(self, question: str, sources: Sequence[str] | None = None, llm: LLMChoice = CONFIGURED) -> Answer:
+        *_, answer = self.ask_stream(question, sources, llm)
+        return answer
+
+    def ask_stream(
+        self, question: str, sources: Sequence[str] | None = None, llm: LLMChoice = CONFIGURED
+    ) -> Iterator[str | Answer]:
+        """Text deltas of the answer as they are produced, then the final checked Answer.
+
+        With an LLM the deltas are the model's raw reply; the final Answer holds only what verification
+        kept, so it may differ. The extractive answer is released word by word, so every consumer handles
+        both alike.
+        """
         q = self._check_question(question)
         self.warm_up()  # loaded once per process; not part of a question's latency
         t0 = time.perf_counter()
         evidence = self._retrieve(q, sources)
         t1 = time.perf_counter()
-        answerer = ExtractiveAnswerer(self.sentence_scorer(), self.settings.min_support)
-        text, citations, abstained = answerer.answer(q, evidence)
+        text, citations, abstained = ExtractiveAnswerer(self.sentence_scorer(), self.settings.min_support).answer(
+            q, evidence
+        )
         t2 = time.perf_counter()
-        return Answer(
+        timings = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000}
+        meta: dict = {"backend": "extractive", "model": None}
+        llm = self.llm if llm is CONFIGURED else llm
+        if llm is not None:
+            meta = {"backend": llm.backend, "model": llm.model, "llm_called": False}
+        if llm is not None and not abstained:  # weak evidence never reaches the model
+            answerer = LLMAnswerer(
+                llm, Verifier(self.embedder.embed_documents, self._sentence_vectors),
+                self.settings.llm_max_tokens, self.settings.llm_evidence,
+            )
+            shown = answerer.prompt_evidence(evidence)
+            reply = ""
+            for delta in answerer.stream(q, shown):
+                reply += delta
+                yield delta
+            checked, checked_citations, model_abstained, report = answerer.check(q, reply, shown)
+            meta.update(llm_called=True, verification=report.to_dict())
+            if model_abstained:
+                text, citations, abstained = ABSTAIN_MESSAGE, [], True
+            elif checked_citations and answers_the_question(q, checked):
+                text, citations = checked, checked_citations
+            else:  # nothing held, or what held does not answer: the extractive answer stands
+                meta["verification"]["fallback"] = True
+            timings["answer"] = (time.perf_counter() - t1) * 1000
+        else:
+            for delta in re.findall(r"\S+\s*", text):
+                yield delta
+        yield Answer(
             question=question,
             answer=text,
             abstained=abstained,
             citations=citations,
-            timings_ms={"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000},
+            timings_ms=timings,
             retrieved=[e.paragraph.id for e in evidence],
+            meta=meta,
         )
 
-    def ask_stream(self, question: str, sources: Sequence[str] | None = None) -> Iterator[str | Answer]:
-        """Text deltas of the answer as they are produced, then the final checked Answer.
+    def chat(
+        self, session: ChatSession, question: str, sources: Sequence[str] | None = None, llm: LLMChoice = CONFIGURED
+    ) -> Answer:
+        """Answer a question in a conversation; a follow-up is condensed into a standalone question first."""
+        *_, answer = self.chat_stream(session, question, sources, llm)
+        return answer
 
-        The extractive answerer has its whole answer at once; it is released word by word so that every
-        consumer (UI, API) handles answers the same way an LLM backend will produce them.
-        """
-        answer = self.ask(question, sources)
-        for delta in re.findall(r"\S+\s*", answer.answer):
-            yield delta
+    def chat_stream(
+        self, session: ChatSession, question: str, sources: Sequence[str] | None = None, llm: LLMChoice = CONFIGURED
+    ) -> Iterator[str | Answer]:
+        asked = self._check_question(question)
+        model = self.llm if llm is CONFIGURED else llm
+        standalone = condense(session.last_question, asked, model)
+        answer = None
+        for part in self.ask_stream(standalone, sources, model):
+            if isinstance(part, Answer):
+                answer = part
+            else:
+                yield part
+        answer.question = question
+        answer.meta["standalone_question"] = standalone
+        session.add(asked, standalone, answer)
         yield answer
 
     def ask_many(self, questions: Sequence[str], sources: Sequence[str] | None = None) -> list[Answer]:
@@ -291,10 +369,12 @@ class Library:
         return source in self._corpus_now().source_set
 
 
-def open(index: str | Path | None = None, *, settings: Settings | None = None) -> Library:  # noqa: A001
+def open(  # noqa: A001
+    index: str | Path | None = None, *, settings: Settings | None = None, llm: LLM | None = None
+) -> Library:
     """Open (or create) the index at ``index``, or as ``settings`` say (default: RAG_* env, then ``index/``)."""
     if settings is None:
         settings = Settings()
     if index is not None:
         settings = settings.model_copy(update={"index": Path(index)})
-    return Library(settings)
+    return Library(settings, llm=llm)

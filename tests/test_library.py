@@ -86,7 +86,7 @@ def test_answers_cite_real_paragraphs(hash_settings, seeds_copy):
         assert text[c.start : c.end] == c.text
         assert c.quote in c.text
     d = answer.to_dict()
-    assert set(d) == {"question", "answer", "abstained", "citations", "timings_ms"}
+    assert set(d) == {"question", "answer", "abstained", "citations", "timings_ms", "meta"}
     assert set(d["timings_ms"]) == {"retrieve", "answer"}
 
 

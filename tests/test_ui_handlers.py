@@ -55,7 +55,7 @@ def test_respond_streams_then_answers_within_the_chosen_documents(ui):
     steps = list(ui.respond("When did Abu Hafs take over the organization's leadership?", ["001_08933ac444e6ce74.txt"], []))
     assert len(steps) >= 3, "the pending turn, streamed text, then the final answer"
     assert 'class="a pending"' in steps[0][0]
-    conversation, sources, turns, box = steps[-1]
+    conversation, sources, turns, _, box = steps[-1]
     assert box == "" and turns[-1].answer is not None
     assert all(c.source == "001_08933ac444e6ce74.txt" for c in turns[-1].answer.citations)
     assert "cite-chip" in conversation and "src-card" in sources
@@ -64,12 +64,12 @@ def test_respond_streams_then_answers_within_the_chosen_documents(ui):
 def test_empty_question_adds_no_turn(ui, monkeypatch):
     warnings = []
     monkeypatch.setattr("rag.ui.app.gr.Warning", lambda msg: warnings.append(msg))
-    _, _, turns, _ = run(ui.respond("   ", None, []))
+    _, _, turns, _, _ = run(ui.respond("   ", None, []))
     assert turns == [] and warnings == ["Type a question first."]
 
 
 def test_exports(ui):
-    _, _, turns, _ = run(ui.respond("When did Abu Hafs take over the organization's leadership?", None, []))
+    _, _, turns, _, _ = run(ui.respond("When did Abu Hafs take over the organization's leadership?", None, []))
     md = ui.export_markdown(turns).read_text(encoding="utf-8")
     assert md.startswith("# Conversation") and "[^1]:" in md
     data = json.loads(ui.export_json(turns).read_text(encoding="utf-8"))
@@ -97,3 +97,24 @@ def test_server_binds_loopback_and_requires_login_when_asked(hash_settings):
 def test_malformed_auth_setting_is_refused(hash_settings):
     with pytest.raises(SystemExit, match="user:password"):
         launch(rag.Library(hash_settings.model_copy(update={"auth": "nopassword"})), prevent_thread_lock=True)
+
+
+def test_follow_up_is_read_in_the_light_of_the_conversation(ui):
+    _, _, turns, session, _ = run(ui.respond("On July 8, how many soldiers were killed near the Andarin region of east Hama?", None, []))
+    conversation, _, turns, session, _ = run(ui.respond("and on July 13?", None, turns, session))
+    assert turns[-1].answer.meta["standalone_question"].startswith("On July 13, how many soldiers")
+    assert "read as “On July 13" in conversation
+    assert len(session.turns) == 2
+
+
+def test_an_unreachable_model_server_is_shown_as_an_error_turn(ui):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    ui.settings = ui.settings.model_copy(update={"llm_retries": 0, "llm_timeout": 5})
+    conversation, _, turns, _, _ = run(
+        ui.respond("When did Abu Hafs take over the organization's leadership?", None, [], None,
+                   "openai-compatible", f"http://127.0.0.1:{port}/v1", "m")
+    )
+    assert turns[-1].error and "cannot reach the LLM server" in turns[-1].error
+    assert 'class="a error"' in conversation

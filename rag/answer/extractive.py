@@ -17,7 +17,8 @@ from typing import Callable, Protocol, Sequence
 import numpy as np
 
 from rag.answer import ABSTAIN_MESSAGE
-from rag.answer.citations import cite
+from rag.answer.citations import MARKER, cite
+from rag.answer.injection import looks_like_injection
 from rag.text import content_terms, number_words_to_digits, numbers_in, stem, words
 from rag.paragraphs import paragraph_sentences
 from rag.types import Citation, Paragraph, ScoredParagraph
@@ -183,6 +184,11 @@ def has_new_answer_of_type(kind: str | None, sentence: str, question: str) -> bo
         return office_stated(question, sentence) and any(_is_person_span(sentence, s, e, t) for s, e, t in spans)
     # PLACE and NAME: any new named thing that is not merely a nationality adjective.
     return any(not (len(words(t)) == 1 and _is_demonym(t)) for _, _, t in spans)
+
+
+def answers_the_question(question: str, text: str) -> bool:
+    """Does ``text`` (markers aside) hold something of the kind the question asks for? ("August 2023" for "when")"""
+    return has_new_answer_of_type(expected_type(question), MARKER.sub("", text), question)
 
 
 def question_specifics_supported(question: str, paragraph_text: str) -> bool:
@@ -433,10 +439,11 @@ class SentenceScorer:
         return cands
 
     def candidates(self, question: str, evidence: Sequence[ScoredParagraph]) -> list[Candidate]:
-        """Sentences of the evidence, most supportive first, each with its support probability."""
+        """Sentences of the evidence, most supportive first, each with its support probability.
+        A sentence that addresses a language model ("ignore previous instructions...") is never an answer."""
         cands = self.features(question, evidence)
         for cand in cands:
-            cand.score = support(cand.features)
+            cand.score = 0.0 if looks_like_injection(cand.text) else support(cand.features)
         cands.sort(key=lambda c: -c.score)
         return cands
 

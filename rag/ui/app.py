@@ -6,12 +6,14 @@ import hashlib
 import json
 import shutil
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import gradio as gr
 
 import rag
+from rag.answer.llm import make_llm
 from rag.ui.render import Turn, conversation_html, conversation_markdown, esc, safe_file_name, sources_html
 
 CSS = """
@@ -35,6 +37,7 @@ CSS = """
 .src-text mark { background: #ffe58a; padding: 0 1px; }
 .src-question { color: #555; font-size: 0.9em; margin-bottom: 8px; }
 .rag-empty, .src-empty { color: #777; }
+.a-meta { color: #888; font-size: 0.78em; margin-top: 3px; }
 """
 
 # System fonts: the default theme would fetch web fonts, and this app makes no outside requests.
@@ -67,6 +70,22 @@ class ChatApp:
         self.lib = lib
         self.settings = lib.settings
         self._exports = Path(tempfile.mkdtemp(prefix="rag-export-"))
+        self._llms: dict[tuple, rag.LLM] = {}
+        self._llm_lock = threading.Lock()
+
+    # -- backends ---------------------------------------------------------------------------------------
+
+    def llm_for(self, backend: str, url: str | None, model: str | None) -> rag.LLM | None:
+        """The model for a backend choice, made once and shared by every session (loading a GGUF is slow)."""
+        if backend == "extractive":
+            return None
+        key = (backend, (url or "").strip(), (model or "").strip())
+        with self._llm_lock:
+            if key not in self._llms:
+                self._llms[key] = make_llm(
+                    self.settings.model_copy(update={"llm": backend, "llm_url": key[1] or None, "llm_model": key[2] or None})
+                )
+            return self._llms[key]
 
     # -- library ----------------------------------------------------------------------------------------
 
@@ -133,29 +152,41 @@ class ChatApp:
 
     # -- chat -------------------------------------------------------------------------------------------
 
-    def respond(self, question: str, scope: list[str] | None, turns: list[Turn]):
-        """Generator: streams the answer into the conversation, then fills the sources panel."""
+    def respond(
+        self,
+        question: str,
+        scope: list[str] | None,
+        turns: list[Turn],
+        session: rag.ChatSession | None = None,
+        backend: str = "extractive",
+        llm_url: str | None = None,
+        llm_model: str | None = None,
+    ):
+        """Generator: streams the answer into the conversation, then fills the sources panel.
+        A follow-up ("and in Hama?") is read in the light of the conversation's earlier questions."""
         turns = list(turns or [])
+        session = session if session is not None else rag.ChatSession()
         files = self.file_names()
         if not (question or "").strip():
             gr.Warning("Type a question first.")
-            yield conversation_html(turns), sources_html(turns, files), turns, question
+            yield conversation_html(turns), sources_html(turns, files), turns, session, question
             return
         turn = Turn(question=question.strip())
         turns.append(turn)
-        yield conversation_html(turns), sources_html(turns, files), turns, ""
+        yield conversation_html(turns), sources_html(turns, files), turns, session, ""
         started = time.perf_counter()
         try:
-            for part in self.lib.ask_stream(turn.question, sources=scope or None):
+            llm = self.llm_for(backend, llm_url, llm_model)
+            for part in self.lib.chat_stream(session, turn.question, sources=scope or None, llm=llm):
                 if isinstance(part, rag.Answer):
                     turn.answer = part
                     part.timings_ms["total"] = (time.perf_counter() - started) * 1000
                 else:
                     turn.partial += part
-                    yield conversation_html(turns), sources_html(turns, files), turns, ""
-        except rag.InvalidQuestion as exc:
+                    yield conversation_html(turns), sources_html(turns, files), turns, session, ""
+        except (rag.InvalidQuestion, rag.LLMError) as exc:
             turn.error = str(exc)
-        yield conversation_html(turns), sources_html(turns, files), turns, ""
+        yield conversation_html(turns), sources_html(turns, files), turns, session, ""
 
     def export_markdown(self, turns: list[Turn]) -> Path:
         path = self._exports / "conversation.md"
@@ -177,6 +208,7 @@ def build(lib: rag.Library) -> gr.Blocks:
     ui = ChatApp(lib)
     with gr.Blocks(title="rag: cited answers from your reports") as demo:
         turns = gr.State([])
+        session = gr.State(None)
         gr.Markdown("### Ask the reports\nEvery answer cites the paragraph it comes from. Click a number to see it.")
         with gr.Row():
             with gr.Column(scale=3):
@@ -189,6 +221,18 @@ def build(lib: rag.Library) -> gr.Blocks:
                 scope = gr.CheckboxGroup(
                     ui.source_choices(), label="Only these documents (none ticked = all)", elem_id="scope"
                 )
+                with gr.Accordion("Answer with", open=False, elem_id="backend-panel"):
+                    backend = gr.Dropdown(
+                        ["extractive", "llamacpp", "openai-compatible"],
+                        value=lib.settings.llm,
+                        label="Backend (extractive: verbatim sentences, no model; the others write, then every "
+                        "citation is checked)",
+                        elem_id="backend",
+                    )
+                    with gr.Row():
+                        llm_url = gr.Textbox(lib.settings.llm_url or "", label="Server URL (openai-compatible)",
+                                             placeholder="http://127.0.0.1:11434/v1", elem_id="llm-url")
+                        llm_model = gr.Textbox(lib.settings.llm_model or "", label="Model", elem_id="llm-model")
                 with gr.Row():
                     export_md = gr.Button("Export Markdown", elem_id="export-md")
                     export_json = gr.Button("Export JSON", elem_id="export-json")
@@ -211,7 +255,10 @@ def build(lib: rag.Library) -> gr.Blocks:
                 to_remove = gr.Dropdown(ui.source_choices(), label="Remove a document", elem_id="remove-choice")
                 remove = gr.Button("Remove", elem_id="remove")
 
-        chat_io = dict(inputs=[question, scope, turns], outputs=[conversation, sources, turns, question])
+        chat_io = dict(
+            inputs=[question, scope, turns, session, backend, llm_url, llm_model],
+            outputs=[conversation, sources, turns, session, question],
+        )
         question.submit(ui.respond, **chat_io)
         ask.click(ui.respond, **chat_io)
         export_md.click(lambda t: gr.update(value=str(ui.export_markdown(t)), visible=True), [turns], [export_file])

