@@ -6,4 +6,17 @@ from rag.chat import ChatSession
 from rag.settings import Settings
 from rag.types import Answer, Citation, IngestReport, Paragraph
 
-__all__ = ["ChatSession", "LLM", "LLMError", "Answer", "Citation", "IngestProgress", "IngestReport", "InvalidQuestion", "Library", "Paragraph", "Settings", "open"]
+__all__ = [
+    "ChatSession",
+    "LLM",
+    "LLMError",
+    "Answer",
+    "Citation",
+    "IngestProgress",
+    "IngestReport",
+    "InvalidQuestion",
+    "Library",
+    "Paragraph",
+    "Settings",
+    "open",
+]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -28,7 +28,6 @@ from rag.retrieve import Corpus, fuse, indexed_text
 from rag.settings import Settings
 from rag.store import Store
 from rag.types import Answer, FileResult, IngestReport, Paragraph, ScoredParagraph
-
 
 QUERY_CACHE_SIZE = 256
 
@@ -255,7 +254,9 @@ class Library:
         if missing:
             vectors = self.embedder.embed_documents([p.text[k.start : k.end] for k, p in missing])
             found.update((k.id, v) for (k, _), v in zip(missing, vectors))
-        return [np.stack([found[k.id] for k in ks]) if ks else np.zeros((0, self.embedder.dim), np.float32) for ks in keys]
+        return [
+            np.stack([found[k.id] for k in ks]) if ks else np.zeros((0, self.embedder.dim), np.float32) for ks in keys
+        ]
 
     @property
     def llm(self) -> LLM | None:
@@ -283,9 +284,8 @@ class Library:
         t0 = time.perf_counter()
         evidence = self._retrieve(q, sources)
         t1 = time.perf_counter()
-        text, citations, abstained = ExtractiveAnswerer(self.sentence_scorer(), self.settings.min_support).answer(
-            q, evidence
-        )
+        extractive = ExtractiveAnswerer(self.sentence_scorer(), self.settings.min_support).answer(q, evidence)
+        text, citations, abstained = extractive.answer, extractive.citations, extractive.abstained
         t2 = time.perf_counter()
         timings = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000}
         meta: dict = {"backend": "extractive", "model": None}
@@ -294,10 +294,13 @@ class Library:
             meta = {"backend": llm.backend, "model": llm.model, "llm_called": False}
         if llm is not None and not abstained:  # weak evidence never reaches the model
             answerer = LLMAnswerer(
-                llm, Verifier(self.embedder.embed_documents, self._sentence_vectors),
-                self.settings.llm_max_tokens, self.settings.llm_evidence,
+                llm,
+                Verifier(self.embedder.embed_documents, self._sentence_vectors),
+                self.settings.llm_max_tokens,
+                self.settings.llm_evidence,
             )
-            shown = answerer.prompt_evidence(evidence)
+            # The model sees, and may cite, only paragraphs that hold an answer by the extractive gates.
+            shown = answerer.prompt_evidence([e for e in evidence if e.paragraph.id in extractive.answer_bearing])
             reply = ""
             for delta in answerer.stream(q, shown):
                 reply += delta

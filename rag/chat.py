@@ -68,13 +68,13 @@ def rewrite_follow_up(previous: str, follow_up: str) -> str:
         ]
         if found:
             m = found[-1]
-            return f"{base[: m.start()]}{m.group(1)} {thing}{base[m.end():]}?"
+            return f"{base[: m.start()]}{m.group(1)} {thing}{base[m.end() :]}?"
         return f"{base} {word} {thing}?"
     if _NAME.fullmatch(core):  # a bare name: "Hama?" -> swap for the previous question's last name
         names = [m for m in _NAME.finditer(base) if m.start() > 0]
         if names:
             m = names[-1]
-            return f"{base[: m.start()]}{core}{base[m.end():]}?"
+            return f"{base[: m.start()]}{core}{base[m.end() :]}?"
     if _PRONOUNS.search(core):
         return follow_up  # "what did they do?" needs a model to resolve; asked as is
     return f"{base}, {core}?"
@@ -90,14 +90,18 @@ def condense(previous: str | None, follow_up: str, llm: LLM | None) -> str:
         return follow_up
     if llm is not None:
         try:
-            reply = complete(
-                llm,
-                [
-                    {"role": "system", "content": CONDENSE_PROMPT},
-                    {"role": "user", "content": f"Previous question: {previous}\nFollow-up: {follow_up}"},
-                ],
-                max_tokens=64,
-            ).strip().splitlines()
+            reply = (
+                complete(
+                    llm,
+                    [
+                        {"role": "system", "content": CONDENSE_PROMPT},
+                        {"role": "user", "content": f"Previous question: {previous}\nFollow-up: {follow_up}"},
+                    ],
+                    max_tokens=64,
+                )
+                .strip()
+                .splitlines()
+            )
         except LLMError:
             reply = []
         candidate = reply[0].strip().strip('"') if reply else ""

@@ -18,7 +18,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import rag  # noqa: E402  (after the offline switch)
 from rag import evals  # noqa: E402
 
-app = typer.Typer(help="Grounded, cited answers from your reports, offline.", no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Grounded, cited answers from your reports, offline.", no_args_is_help=True, add_completion=False
+)
 out = Console()
 err = Console(stderr=True)
 
@@ -35,7 +37,11 @@ GGUFOption = typer.Option(None, "--gguf", help="GGUF file for llamacpp (default:
 
 
 def _open(
-    index: Path, llm: str | None = None, llm_url: str | None = None, llm_model: str | None = None, gguf: Path | None = None
+    index: Path,
+    llm: str | None = None,
+    llm_url: str | None = None,
+    llm_model: str | None = None,
+    gguf: Path | None = None,
 ) -> rag.Library:
     overrides = {"llm": llm, "llm_url": llm_url, "llm_model": llm_model, "gguf": gguf}
     overrides = {k: v for k, v in overrides.items() if v is not None}
@@ -110,10 +116,18 @@ def _print_answer(answer: rag.Answer) -> None:
         where = f"{c.source}, ¶ {c.paragraph}" + (f" ({c.section})" if c.section else "")
         out.print(f"  [cyan][{c.marker}][/] {escape(where)}: [italic]{escape(c.quote)}[/]")
     t = answer.timings_ms
-    backend = answer.meta.get("backend", "extractive") + (f" ({answer.meta['model']})" if answer.meta.get("model") else "")
+    backend = answer.meta.get("backend", "extractive") + (
+        f" ({answer.meta['model']})" if answer.meta.get("model") else ""
+    )
     checks = answer.meta.get("verification")
-    checked = f"; citations checked {checks['checked']}, fixed {checks['fixed']}, dropped {checks['dropped']}" if checks else ""
-    out.print(f"[dim]{escape(backend)}{checked}; retrieve {t.get('retrieve', 0):.0f} ms, answer {t.get('answer', 0):.0f} ms[/]")
+    checked = (
+        f"; citations checked {checks['checked']}, fixed {checks['fixed']}, dropped {checks['dropped']}"
+        if checks
+        else ""
+    )
+    out.print(
+        f"[dim]{escape(backend)}{checked}; retrieve {t.get('retrieve', 0):.0f} ms, answer {t.get('answer', 0):.0f} ms[/]"
+    )
 
 
 @app.command()

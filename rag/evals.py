@@ -192,7 +192,10 @@ def evaluate(
     for item in items:
         [answer] = lib.ask_many([item.question])
         correct = (
-            item.answerable and not answer.abstained and answer.error is None and is_correct(answer.answer, item.answers)
+            item.answerable
+            and not answer.abstained
+            and answer.error is None
+            and is_correct(answer.answer, item.answers)
         )
         cited_ok = sum(1 for c in answer.citations if item.answerable and item.evidence in c.text)
         res = ItemResult(

@@ -18,7 +18,7 @@ CHUNKING_VERSION = "p2"
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
-_TERMINAL = tuple(".,;:!\"”’)]")
+_TERMINAL = tuple('.,;:!"”’)]')
 _NOT_IN_HEADING = re.compile(r"\s/\s|@|\[|\]|^[–—•*-]")
 
 MAX_HEADING_CHARS = 60

@@ -107,6 +107,4 @@ def fuse(
     dense_rank = {pid: r for r, pid in enumerate(dense_ids, start=1)}
     bm25_rank = {pid: r for r, pid in enumerate(bm25_ids, start=1)}
     fused = reciprocal_rank_fusion([dense_ids, list(bm25_ids)], rrf_k)[:limit]
-    return [
-        ScoredParagraph(corpus.by_id[pid], score, dense_rank.get(pid), bm25_rank.get(pid)) for pid, score in fused
-    ]
+    return [ScoredParagraph(corpus.by_id[pid], score, dense_rank.get(pid), bm25_rank.get(pid)) for pid, score in fused]

@@ -87,7 +87,7 @@ def number_words_to_digits(text: str) -> str:
         trail = ""
         stripped = re.sub(r"[\s-]+and$", "", phrase, flags=re.IGNORECASE)
         if stripped != phrase:
-            trail = phrase[len(stripped):]
+            trail = phrase[len(stripped) :]
         value = _phrase_value(stripped)
         return (str(value) if value is not None else stripped) + trail
 

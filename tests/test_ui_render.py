@@ -10,7 +10,9 @@ from rag.ui.render import (
     sources_html,
 )
 
-PARA = Paragraph("r<1>.txt", 4, 10, 80, 'Intro <b>bold</b>. ISIS killed 19 troops & 2 "guards". End.', section="Homs & Hama")
+PARA = Paragraph(
+    "r<1>.txt", 4, 10, 80, 'Intro <b>bold</b>. ISIS killed 19 troops & 2 "guards". End.', section="Homs & Hama"
+)
 QUOTE = 'ISIS killed 19 troops & 2 "guards".'
 
 
@@ -32,9 +34,7 @@ def test_a_marker_without_citation_stays_text():
 
 def test_highlight_marks_the_quote_at_its_offset_and_escapes_around_it():
     out = highlight(PARA.text, QUOTE)
-    assert out == (
-        "Intro &lt;b&gt;bold&lt;/b&gt;. <mark>ISIS killed 19 troops &amp; 2 &quot;guards&quot;.</mark> End."
-    )
+    assert out == ("Intro &lt;b&gt;bold&lt;/b&gt;. <mark>ISIS killed 19 troops &amp; 2 &quot;guards&quot;.</mark> End.")
     assert highlight("no quote here", "absent") == "no quote here"
 
 
@@ -63,7 +63,13 @@ def test_pending_and_error_turns():
 
 
 def test_markdown_export_numbers_footnotes_across_turns():
-    md = conversation_markdown([Turn("First?", answer()), Turn("Second?", answer()), Turn("None?", Answer("None?", "The reports don't say.", True))])
+    md = conversation_markdown(
+        [
+            Turn("First?", answer()),
+            Turn("Second?", answer()),
+            Turn("None?", Answer("None?", "The reports don't say.", True)),
+        ]
+    )
     assert f"**A:** {QUOTE} [^1]" in md and f"**A:** {QUOTE} [^2]" in md
     assert '[^1]: r<1>.txt, ¶ 4 (Homs & Hama): “ISIS killed 19 troops & 2 "guards".”' in md
     assert "[^2]: r<1>.txt" in md

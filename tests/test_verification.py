@@ -40,7 +40,7 @@ def passage_number(llm, needle):
 
 
 def test_a_correct_reply_keeps_its_citation(index):
-    probe, llm = answer_with(index, "x")
+    _, llm = answer_with(index, "x")
     n = passage_number(llm, FACT)
     answer, _ = answer_with(index, f"{FACT}. [{n}]")
     assert answer.answer == f"{FACT}. [1]"
@@ -58,7 +58,7 @@ def test_wrong_marker_numbers_are_dropped_and_the_claim_recited(index):
 
 
 def test_a_marker_to_an_unsupported_paragraph_is_moved_to_the_right_one(index):
-    probe, llm = answer_with(index, "x")
+    _, llm = answer_with(index, "x")
     wrong = next(n for n in range(1, 6) if n != passage_number(llm, FACT))
     answer, _ = answer_with(index, f"{FACT} [{wrong}].")
     assert answer.citations[0].source == "001_08933ac444e6ce74.txt" and answer.citations[0].paragraph == 11
@@ -71,16 +71,16 @@ def test_a_reply_without_markers_gets_them(index):
 
 
 def test_a_number_not_in_the_evidence_never_survives(index):
-    answer, _ = answer_with(index, "Abu Hafs al-Hashemi al-Qurashi took over the organization's leadership in August 2021 [1].")
+    answer, _ = answer_with(
+        index, "Abu Hafs al-Hashemi al-Qurashi took over the organization's leadership in August 2021 [1]."
+    )
     assert "2021" not in answer.answer
     assert answer.meta["verification"]["fallback"] is True  # nothing held, so the extractive answer stands
     assert "August 2023" in answer.answer
 
 
 def test_a_mixed_reply_keeps_only_what_holds(index):
-    answer, _ = answer_with(
-        index, f"{FACT} [1]. He previously commanded 5,000 fighters in Mosul [2]. He is Iraqi [1]."
-    )
+    answer, _ = answer_with(index, f"{FACT} [1]. He previously commanded 5,000 fighters in Mosul [2]. He is Iraqi [1].")
     assert "5,000" not in answer.answer and "Mosul" not in answer.answer
     assert "August 2023" in answer.answer
     assert answer.meta["verification"]["dropped"] >= 1

@@ -19,8 +19,8 @@ import numpy as np
 from rag.answer import ABSTAIN_MESSAGE
 from rag.answer.citations import MARKER, cite
 from rag.answer.injection import looks_like_injection
-from rag.text import content_terms, number_words_to_digits, numbers_in, stem, words
 from rag.paragraphs import paragraph_sentences
+from rag.text import content_terms, number_words_to_digits, numbers_in, stem, words
 from rag.types import Citation, Paragraph, ScoredParagraph
 
 # --- what kind of answer a question wants ------------------------------------------------------------
@@ -46,21 +46,25 @@ _NAMED_NOUNS = (
 _TYPE_PATTERNS = [
     (YEAR, r"\b(what|which) (year|decade)\b"),
     (DAY, r"\b(what|which) (date|day)\b|\bexact date\b"),
-    (PERSON, rf"\bname (of|for) (the |a |an |its |their |his |her )?(\w+ ){{0,2}}{_PERSON_NOUNS}\b"
-             rf"|\bwho (is|was|are|were) [^?]*?\b{_PERSON_NOUNS}\b"
-             r"|\bwho (is|was) (the|its|their) \w+ (of|at|for)\b"
-             r"|\bwho (commands?|commanded|leads?|led|heads?|headed|directs?|directed|runs?|ran|founded|chairs?)\b"
-             rf"|\b(what|which) (\w+ )?{_PERSON_NOUNS}\b|\bnames? of\b.*\b{_PERSON_NOUNS}\b"),
-    (NUMBER, r"\bhow (many|much|large|big|long|far|often|old)\b|\b(what|which) (\w+ )?number\b|\bwhat (number|percentage|share|proportion|size|"
-             r"toll|amount|total)\b|\b(the )?number of\b|\bdeath toll\b"),
+    (
+        PERSON,
+        rf"\bname (of|for) (the |a |an |its |their |his |her )?(\w+ ){{0,2}}{_PERSON_NOUNS}\b"
+        rf"|\bwho (is|was|are|were) [^?]*?\b{_PERSON_NOUNS}\b"
+        r"|\bwho (is|was) (the|its|their) \w+ (of|at|for)\b"
+        r"|\bwho (commands?|commanded|leads?|led|heads?|headed|directs?|directed|runs?|ran|founded|chairs?)\b"
+        rf"|\b(what|which) (\w+ )?{_PERSON_NOUNS}\b|\bnames? of\b.*\b{_PERSON_NOUNS}\b",
+    ),
+    (
+        NUMBER,
+        r"\bhow (many|much|large|big|long|far|often|old)\b|\b(what|which) (\w+ )?number\b|\bwhat (number|percentage|share|proportion|size|"
+        r"toll|amount|total)\b|\b(the )?number of\b|\bdeath toll\b",
+    ),
     (DATE, r"\bwhen\b|\b(what|which) (month|time|period|season)\b|\bsince when\b"),
     (PLACE, rf"\bwhere\b|\b(what|which|in what|in which) (\w+ )?{_PLACE_NOUNS}\b"),
     (NAME, rf"\bwho\b|\bwhom\b|\bwhose\b|\b(what|which) (\w+ )?{_NAMED_NOUNS}\b|\bname of\b|\bnamed\b|\bcalled\b"),
 ]
 
-_MONTHS = frozenset(
-    "january february march april may june july august september october november december".split()
-)
+_MONTHS = frozenset("january february march april may june july august september october november december".split())
 _WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 _VAGUE_QUANTITIES = frozenset(
     "dozens hundreds thousands millions scores several half double dozen tens twice triple".split()
@@ -71,7 +75,9 @@ _DAY_OF_MONTH = re.compile(
 )
 _NAME_PARTICLES = frozenset("al bin ibn abu abd de van von der la le el".split())
 # Capitalized spans: a run of capitalized words, possibly joined by name particles ("Abu Hafs al-Hashemi").
-_CAP_SPAN = re.compile(r"(?:[A-Z][\w’'.-]*[A-Za-z]|(?:al|bin|ibn|de|van|von)-?[A-Z][\w’'-]*)(?:\s+(?:(?:al|bin|ibn|de|van|von|el)[- ])?[A-Z][\w’'-]*[A-Za-z])*")
+_CAP_SPAN = re.compile(
+    r"(?:[A-Z][\w’'.-]*[A-Za-z]|(?:al|bin|ibn|de|van|von)-?[A-Z][\w’'-]*)(?:\s+(?:(?:al|bin|ibn|de|van|von|el)[- ])?[A-Z][\w’'-]*[A-Za-z])*"
+)
 _ORG_WORDS = frozenset(
     """forces force division brigade army state observatory rights center centre council institute university
     ministry coalition command press images agency group guard party government republic union nations company
@@ -148,7 +154,7 @@ _OFFICE = re.compile(
 
 
 def office_stated(question: str, sentence: str) -> bool:
-    """"Who is the mayor of X?" is answered only by a sentence that names a mayor: the office asked about
+    """ "Who is the mayor of X?" is answered only by a sentence that names a mayor: the office asked about
     (or its verb: "heads", "commands") must be in the sentence ("director" ~ "directs", "leader" ~ "leadership")."""
     m = _OFFICE.search(question.lower())
     if not m:
@@ -204,6 +210,7 @@ def question_specifics_supported(question: str, paragraph_text: str) -> bool:
 def times_agree(question: str, sentence: str) -> bool:
     """When the question names months or years and the sentence names some too, one must be the question's:
     "in March" is not answered by a sentence about February."""
+
     def times(text: str) -> set[str]:
         return {w for w in words(text) if w in _MONTHS} | {m.group(0) for m in _YEAR.finditer(text)}
 
@@ -223,7 +230,9 @@ def _initials(text: str) -> set[str]:
 
 
 _ATTRIBUTION_BEFORE = re.compile(r"\b(according to|per|by|cited by|told)( the)?\s*$", re.I)
-_ATTRIBUTION_AFTER = re.compile(r"^(['’]s)?\s+(report|reports|reported|article|story|sources?|says?|said|claims?)\b", re.I)
+_ATTRIBUTION_AFTER = re.compile(
+    r"^(['’]s)?\s+(report|reports|reported|article|story|sources?|says?|said|claims?)\b", re.I
+)
 
 
 def question_entities(question: str) -> list[tuple[str, bool]]:
@@ -239,8 +248,7 @@ def question_entities(question: str) -> list[tuple[str, bool]]:
             start, text = rest.end(), text[rest.end() :]
         before, after = question[max(0, start - 20) : start], question[start + len(text) :]
         attribution = bool(
-            (_ATTRIBUTION_BEFORE.search(before) and re.match(r"^\s*(,|\?|$)", after))
-            or _ATTRIBUTION_AFTER.match(after)
+            (_ATTRIBUTION_BEFORE.search(before) and re.match(r"^\s*(,|\?|$)", after)) or _ATTRIBUTION_AFTER.match(after)
         )
         spans.append((text, attribution))
     return spans
@@ -289,7 +297,10 @@ def qualifiers_agree(question: str, sentence: str) -> bool:
     return True
 
 
-_FOCUS = re.compile(r"\bhow (?:many|much) ((?:[\w’'-]+ ){0,3}?[\w’'-]+?)\b(?= (?:were|was|are|is|did|do|does|have|has|had|in|of|on|by|at|for|during|since|across|remain)\b|\?|$)", re.I)
+_FOCUS = re.compile(
+    r"\bhow (?:many|much) ((?:[\w’'-]+ ){0,3}?[\w’'-]+?)\b(?= (?:were|was|are|is|did|do|does|have|has|had|in|of|on|by|at|for|during|since|across|remain)\b|\?|$)",
+    re.I,
+)
 
 
 def number_near_focus(question: str, sentence: str, window: int = 3) -> bool:
@@ -455,9 +466,20 @@ class ExtractiveAnswerer:
         self._scorer = scorer
         self._min_support = min_support
 
-    def answer(self, question: str, evidence: Sequence[ScoredParagraph]) -> tuple[str, list[Citation], bool]:
+    def answer(self, question: str, evidence: Sequence[ScoredParagraph]) -> ExtractiveResult:
         candidates = self._scorer.candidates(question, evidence)
-        if not candidates or candidates[0].score < self._min_support:
-            return ABSTAIN_MESSAGE, [], True
+        # Paragraphs holding a sentence that passes the gates with enough support: the only ones an
+        # LLM answer may cite.
+        bearing = {c.evidence.paragraph.id for c in candidates if c.score >= self._min_support}
+        if not bearing:
+            return ExtractiveResult(ABSTAIN_MESSAGE, [], True, bearing)
         best = candidates[0]
-        return f"{best.text} [1]", [cite(1, best.evidence, best.text)], False
+        return ExtractiveResult(f"{best.text} [1]", [cite(1, best.evidence, best.text)], False, bearing)
+
+
+@dataclass
+class ExtractiveResult:
+    answer: str
+    citations: list[Citation]
+    abstained: bool
+    answer_bearing: set[str]  # paragraph ids

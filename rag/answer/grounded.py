@@ -46,6 +46,27 @@ _MODEL_ABSTAINS = re.compile(
 )
 
 
+_META_LEAD = re.compile(
+    r"^(?:according to|as stated in|based on|in) (?:the )?passages?(?: \d+)?,\s*"
+    r"|^(?:according to |as stated in |based on )?(?:the |this |that )?(?:passages?|text|article|evidence|document|report)s?"
+    r"(?: \d+)?(?: also)? (?:mentions?|states?|says|notes|reports?|indicates?|explains?|shows?|suggests?)(?: that)?,?\s*",
+    re.IGNORECASE,
+)
+_META_ONLY = re.compile(
+    r"^(?:the |this |that )?(?:passages?|text|article|evidence|document|report|question)s?\b(?: \d+)?"
+    r"(?: you provided)?(?: is| are| contains?| discusses| describes| was)\b",
+    re.IGNORECASE,
+)
+
+
+def _strip_meta_talk(claim: str) -> str:
+    """ "The passage mentions that X" claims X; "The passage is about Y" claims nothing (returns "")."""
+    stripped = _META_LEAD.sub("", claim)
+    if stripped != claim:
+        return stripped[:1].upper() + stripped[1:]
+    return "" if _META_ONLY.match(claim) else claim
+
+
 def build_messages(question: str, evidence: Sequence[ScoredParagraph]) -> list[Message]:
     blocks = []
     for n, ev in enumerate(evidence, start=1):
@@ -84,7 +105,11 @@ MIN_QUESTION_RELEVANCE = 0.25
 
 
 class Verifier:
-    def __init__(self, embed: Callable[[Sequence[str]], np.ndarray], sentence_vectors: Callable[[Sequence[Paragraph]], list[np.ndarray]]):
+    def __init__(
+        self,
+        embed: Callable[[Sequence[str]], np.ndarray],
+        sentence_vectors: Callable[[Sequence[Paragraph]], list[np.ndarray]],
+    ):
         self._embed = embed
         self._sentence_vectors = sentence_vectors
 
@@ -93,7 +118,7 @@ class Verifier:
     ) -> tuple[str, list[Citation], bool, Verification]:
         """The checked answer text, its citations, whether the model abstained, and what checking did."""
         report = Verification()
-        if _MODEL_ABSTAINS.search(reply) and not self._has_supported_claim(question, reply, evidence):
+        if self._declines(reply) and not self._has_supported_claim(question, reply, evidence):
             return ABSTAIN_MESSAGE, [], True, report
         paragraphs = [ev.paragraph for ev in evidence]
         vectors = self._sentence_vectors(paragraphs)
@@ -104,7 +129,7 @@ class Verifier:
         q_terms = set(content_terms(question))
         reply = _MARKERS_AFTER_STOP.sub(r" \2\1", reply)
         claims = [reply[s:e] for s, e in sentence_spans(reply)]
-        claim_texts = [re.sub(r"\s+([.,;:!?])", r"\1", MARKER.sub("", c)).strip() for c in claims]
+        claim_texts = [_strip_meta_talk(re.sub(r"\s+([.,;:!?])", r"\1", MARKER.sub("", c)).strip()) for c in claims]
         claim_vecs = self._embed([question] + claim_texts) if claims else np.zeros((1, 1))
         q_vec = claim_vecs[0]
         for claim, text, vec in zip(claims, claim_texts, claim_vecs[1:]):
@@ -125,7 +150,9 @@ class Verifier:
             report.checked += max(1, len(valid))
             support = None
             for i in valid:
-                support = support or self._supports(text, terms, vec, paragraphs[i], spans[i], vectors[i], i, trusted[i])
+                support = support or self._supports(
+                    text, terms, vec, paragraphs[i], spans[i], vectors[i], i, trusted[i]
+                )
             if support is None:
                 candidates = [
                     self._supports(text, terms, vec, p, sp, v, i, ok)
@@ -149,16 +176,26 @@ class Verifier:
         for text, support in kept:
             if support.paragraph_index not in numbers:
                 numbers[support.paragraph_index] = len(numbers) + 1
-                citations.append(cite(numbers[support.paragraph_index], evidence[support.paragraph_index], support.quote))
+                citations.append(
+                    cite(numbers[support.paragraph_index], evidence[support.paragraph_index], support.quote)
+                )
             sentences.append(f"{text.rstrip()} [{numbers[support.paragraph_index]}]")
         return " ".join(sentences), citations, False, report
+
+    @staticmethod
+    def _declines(reply: str) -> bool:
+        """The model's own abstention: the reply opens by saying the passages do not answer. (A hedge
+        somewhere inside rambling text is not one: that reply just fails verification.)"""
+        spans = sentence_spans(reply.strip())
+        first = reply.strip()[spans[0][0] : spans[0][1]] if spans else ""
+        return first.upper().startswith(NOT_IN_REPORTS) or bool(_MODEL_ABSTAINS.search(first))
 
     def _has_supported_claim(self, question: str, reply: str, evidence: Sequence[ScoredParagraph]) -> bool:
         """A reply that hedges ("the reports do not say X, but Y [2]") still answers if Y holds."""
         stripped = [c for c in (reply[s:e] for s, e in sentence_spans(reply)) if not _MODEL_ABSTAINS.search(c)]
         if not stripped:
             return False
-        text, citations, _, _ = self.verify(question, " ".join(stripped), evidence)
+        _, citations, _, _ = self.verify(question, " ".join(stripped), evidence)
         return bool(citations)
 
     def _supports(self, text, terms, vec, paragraph, spans, vectors, index, trusted) -> Support | None:

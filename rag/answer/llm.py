@@ -130,5 +130,9 @@ def make_llm(settings: Settings) -> LLM | None:
     if settings.llm == "llamacpp":
         return LlamaCppLLM(settings.gguf, n_ctx=settings.llm_context)
     return OpenAICompatibleLLM(
-        settings.llm_url or "", settings.llm_model or "", settings.llm_api_key, settings.llm_timeout, settings.llm_retries
+        settings.llm_url or "",
+        settings.llm_model or "",
+        settings.llm_api_key,
+        settings.llm_timeout,
+        settings.llm_retries,
     )

@@ -83,7 +83,9 @@ class ChatApp:
         with self._llm_lock:
             if key not in self._llms:
                 self._llms[key] = make_llm(
-                    self.settings.model_copy(update={"llm": backend, "llm_url": key[1] or None, "llm_model": key[2] or None})
+                    self.settings.model_copy(
+                        update={"llm": backend, "llm_url": key[1] or None, "llm_model": key[2] or None}
+                    )
                 )
             return self._llms[key]
 
@@ -230,8 +232,12 @@ def build(lib: rag.Library) -> gr.Blocks:
                         elem_id="backend",
                     )
                     with gr.Row():
-                        llm_url = gr.Textbox(lib.settings.llm_url or "", label="Server URL (openai-compatible)",
-                                             placeholder="http://127.0.0.1:11434/v1", elem_id="llm-url")
+                        llm_url = gr.Textbox(
+                            lib.settings.llm_url or "",
+                            label="Server URL (openai-compatible)",
+                            placeholder="http://127.0.0.1:11434/v1",
+                            elem_id="llm-url",
+                        )
                         llm_model = gr.Textbox(lib.settings.llm_model or "", label="Model", elem_id="llm-model")
                 with gr.Row():
                     export_md = gr.Button("Export Markdown", elem_id="export-md")

@@ -48,7 +48,7 @@ def highlight(text: str, quote: str) -> str:
     at = text.find(quote) if quote else -1
     if at < 0:
         return esc(text)
-    return f"{esc(text[:at])}<mark>{esc(quote)}</mark>{esc(text[at + len(quote):])}"
+    return f"{esc(text[:at])}<mark>{esc(quote)}</mark>{esc(text[at + len(quote) :])}"
 
 
 def answer_meta(answer: Answer) -> str:
@@ -145,9 +145,13 @@ def conversation_markdown(turns: list[Turn]) -> str:
             numbers[c.marker] = n
             where = f"{c.source}, ¶ {c.paragraph}" + (f" ({c.section})" if c.section else "")
             notes.append(f"[^{n}]: {where}: “{c.quote}”")
-        text = MARKER.sub(lambda m: f"[^{numbers[int(m.group(1))]}]" if int(m.group(1)) in numbers else m.group(0), t.answer.answer)
-        lines += [f"**A:** {text}", ""]
+        lines += [f"**A:** {_footnoted(t.answer.answer, numbers)}", ""]
     return "\n".join(lines + notes) + "\n"
+
+
+def _footnoted(text: str, numbers: dict[int, int]) -> str:
+    """[n] markers as [^k] footnote references."""
+    return MARKER.sub(lambda m: f"[^{numbers[int(m.group(1))]}]" if int(m.group(1)) in numbers else m.group(0), text)
 
 
 _UNSAFE = re.compile(r"[^\w. -]+")  # letters of any script, digits, _ . space -
