@@ -22,8 +22,8 @@ from rag.answer.llm import LLM, make_llm
 from rag.chat import ChatSession, condense
 from rag.embeddings import Embedder, embedder_name, load_embedder
 from rag.manifest import Candidate, DocEntry, Manifest, decide, discover, removed_sources
-from rag.paragraphs import CHUNKING_VERSION, chunk_paragraph, paragraph_sentences, split_paragraphs
-from rag.readers import ReadError, ensure_supported, extract_text, read_bytes
+from rag.paragraphs import CHUNKING_VERSION, assign_pages, chunk_paragraph, paragraph_sentences, split_paragraphs
+from rag.readers import ReadError, ensure_supported, extract, read_bytes
 from rag.retrieve import Corpus, fuse, indexed_text
 from rag.settings import Settings
 from rag.store import Store
@@ -152,7 +152,28 @@ class Library:
         self._store.delete(entry.chunk_ids)
         self._store.delete_sentences(source)
         manifest.save(self._manifest_path)
+        if manifest.source_with_hash(entry.sha256) is None:
+            self._text_path(entry.sha256).unlink(missing_ok=True)
         return entry
+
+    # The text each document was read as (for PDF, DOCX, HTML: the rebuilt text), which citation offsets
+    # index into. Keyed by the file's content hash.
+    def _text_path(self, sha256: str) -> Path:
+        return self._index / "texts" / f"{sha256}.txt"
+
+    def _save_text(self, sha256: str, text: str) -> None:
+        path = self._text_path(sha256)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(text, encoding="utf-8", newline="")
+        tmp.replace(path)
+
+    def document_text(self, source: str) -> str | None:
+        """The stored text of a document: ``document_text(c.source)[c.start:c.end] == c.text``."""
+        entry = self.documents().get(source)
+        if entry is None or not self._text_path(entry.sha256).exists():
+            return None
+        return self._text_path(entry.sha256).read_text(encoding="utf-8")
 
     def _ingest_one(self, manifest: Manifest, cand: Candidate) -> FileResult:
         def failed(reason: str) -> FileResult:
@@ -175,12 +196,15 @@ class Library:
             paragraphs = entry.paragraphs if entry else 0
             return FileResult(cand.source, str(cand.path), "unchanged", paragraphs=paragraphs, reason=reason)
         try:
-            text = extract_text(cand.path, data)
+            extracted = extract(cand.path, data)
         except ReadError as exc:
             return failed(str(exc))
-        paragraphs = split_paragraphs(text, cand.source)
+        paragraphs = split_paragraphs(extracted.text, cand.source)
+        if extracted.page_starts:
+            paragraphs = assign_pages(paragraphs, extracted.page_starts)
         if not paragraphs:
             return failed("no text paragraphs found")
+        self._save_text(sha, extracted.text)
         chunks = [c for p in paragraphs for c in chunk_paragraph(p, self.settings.chunk_chars)]
         sentences = [(k, p) for p in paragraphs for k in paragraph_sentences(p)]
         # One encode call for both: the model batches by length across them.

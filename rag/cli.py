@@ -113,7 +113,7 @@ def _print_answer(answer: rag.Answer) -> None:
     style = "yellow" if answer.abstained else "bold"
     out.print(f"[{style}]{escape(answer.answer)}[/]")
     for c in answer.citations:
-        where = f"{c.source}, ¶ {c.paragraph}" + (f" ({c.section})" if c.section else "")
+        where = f"{c.source}, {c.location}" + (f" ({c.section})" if c.section else "")
         out.print(f"  [cyan][{c.marker}][/] {escape(where)}: [italic]{escape(c.quote)}[/]")
     t = answer.timings_ms
     backend = answer.meta.get("backend", "extractive") + (

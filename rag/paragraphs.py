@@ -7,6 +7,8 @@ repeats an earlier paragraph of the same document (a repeated title) is not inde
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -174,3 +176,8 @@ def paragraph_sentences(paragraph: Paragraph) -> list[SentenceKey]:
     return [
         SentenceKey(paragraph.id, i, paragraph.source, s, e) for i, (s, e) in enumerate(sentence_spans(paragraph.text))
     ]
+
+
+def assign_pages(paragraphs: list[Paragraph], page_starts: tuple[int, ...]) -> list[Paragraph]:
+    """Each paragraph gets the page it starts on (the first, when it runs over two)."""
+    return [dataclasses.replace(p, page=bisect.bisect_right(page_starts, p.start) or 1) for p in paragraphs]

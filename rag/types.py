@@ -95,6 +95,11 @@ class Citation:
     page: int | None = None
     score: float | None = None  # retrieval score of the cited paragraph; not part of the JSON contract
 
+    @property
+    def location(self) -> str:
+        """Where to find it: "p. 3, ¶ 12" for paged formats, "¶ 12" otherwise."""
+        return f"p. {self.page}, ¶ {self.paragraph}" if self.page is not None else f"¶ {self.paragraph}"
+
     def to_dict(self) -> dict:
         return {
             "marker": self.marker,

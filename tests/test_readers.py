@@ -2,7 +2,7 @@ import codecs
 
 import pytest
 
-from rag.readers import ReadError, decode_text, extract_text
+from rag.readers import ReadError, decode_text, extract
 
 
 @pytest.mark.parametrize(
@@ -26,5 +26,5 @@ def test_byte_order_marks_are_honoured():
 
 
 def test_unsupported_suffix_is_named(tmp_path):
-    with pytest.raises(ReadError, match=r"unsupported file type '\.pdf'"):
-        extract_text(tmp_path / "report.pdf", b"%PDF-1.7")
+    with pytest.raises(ReadError, match=r"unsupported file type '\.odt'"):
+        extract(tmp_path / "report.odt", b"PK\x03\x04")

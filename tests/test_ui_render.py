@@ -84,3 +84,12 @@ def test_safe_file_name():
     assert safe_file_name("a<b>|c:*?.txt") == "a_b_c_.txt"
     assert safe_file_name("a" * 300 + ".md").endswith(".md") and len(safe_file_name("a" * 300 + ".md")) <= 120
     assert safe_file_name("..") == "upload"
+
+
+def test_paged_citations_read_page_then_paragraph():
+    paged = Paragraph("r.pdf", 12, 0, len(PARA.text), PARA.text, page=3)
+    c = cite(1, ScoredParagraph(paged, 0.01), QUOTE)
+    assert c.location == "p. 3, ¶ 12"
+    html = sources_html([Turn("q", Answer("q", f"{QUOTE} [1]", False, [c]))])
+    assert "p. 3, ¶ 12" in html
+    assert "r.pdf, p. 3, ¶ 12" in conversation_markdown([Turn("q", Answer("q", f"{QUOTE} [1]", False, [c]))])

@@ -254,7 +254,10 @@ def build(lib: rag.Library) -> gr.Blocks:
                 elem_id="library",
             )
             upload = gr.File(
-                file_count="multiple", file_types=[".txt", ".md", ".markdown"], label="Add reports", elem_id="upload"
+                file_count="multiple",
+                file_types=[".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".htm"],
+                label="Add reports (txt, md, pdf, docx, html)",
+                elem_id="upload",
             )
             upload_result = gr.HTML(elem_id="upload-result")
             with gr.Row():

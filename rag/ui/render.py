@@ -23,7 +23,7 @@ def esc(text: str) -> str:
 
 
 def chip(turn: int, citation: Citation) -> str:
-    where = f"{citation.source}, ¶ {citation.paragraph}"
+    where = f"{citation.source}, {citation.location}"
     return (
         f'<button type="button" class="cite-chip" data-turn="{turn}" data-marker="{citation.marker}" '
         f'title="{esc(where)}">{citation.marker}</button>'
@@ -99,9 +99,7 @@ def citation_card(turn: int, c: Citation, file_name: str | None) -> str:
     meta = [esc(c.source)]
     if c.section:
         meta.append(f"section: {esc(c.section)}")
-    if c.page is not None:
-        meta.append(f"p. {c.page}")
-    meta.append(f"¶ {c.paragraph}")
+    meta.append(c.location)
     if c.score is not None:
         meta.append(f"score {c.score:.3f}")
     return (
@@ -143,7 +141,7 @@ def conversation_markdown(turns: list[Turn]) -> str:
         for c in t.answer.citations:
             n += 1
             numbers[c.marker] = n
-            where = f"{c.source}, ¶ {c.paragraph}" + (f" ({c.section})" if c.section else "")
+            where = f"{c.source}, {c.location}" + (f" ({c.section})" if c.section else "")
             notes.append(f"[^{n}]: {where}: “{c.quote}”")
         lines += [f"**A:** {_footnoted(t.answer.answer, numbers)}", ""]
     return "\n".join(lines + notes) + "\n"
