@@ -27,7 +27,7 @@ from rag.readers import ReadError, ensure_supported, extract, read_bytes
 from rag.retrieve import Corpus, fuse, indexed_text
 from rag.settings import Settings
 from rag.store import Store
-from rag.types import Answer, FileResult, IngestReport, Paragraph, ScoredParagraph
+from rag.types import Answer, Chunk, FileResult, IngestReport, Paragraph, ScoredParagraph, SentenceKey
 
 QUERY_CACHE_SIZE = 256
 
@@ -136,6 +136,41 @@ class Library:
         report.seconds = time.perf_counter() - started
         return report
 
+    def _embed(self, paragraphs: list[Paragraph], chunks: list[Chunk]) -> tuple[np.ndarray, list[SentenceKey], np.ndarray]:
+        """Chunk vectors and every sentence's vector from one pass of the model over the chunks: a sentence
+        is read inside the first chunk that holds it."""
+        texts = [indexed_text(c.paragraph, c.text) for c in chunks]
+        spans: list[list[tuple[int, int]]] = [[] for _ in chunks]
+        by_paragraph: dict[str, list[int]] = {}
+        for i, c in enumerate(chunks):
+            by_paragraph.setdefault(c.paragraph.id, []).append(i)
+        sentences, slots = [], []
+        for p in paragraphs:
+            for key in paragraph_sentences(p):
+                start, end = p.start + key.start, p.start + key.end
+                for i in by_paragraph[p.id]:
+                    c = chunks[i]
+                    if c.start <= start and end <= c.end:
+                        offset = len(texts[i]) - len(c.text) + (start - c.start)  # past the section prefix
+                        spans[i].append((offset, offset + end - start))
+                        slots.append((i, len(spans[i]) - 1))
+                        break
+                else:  # a sentence longer than any window: read on its own
+                    slots.append(None)
+                sentences.append(key)
+        chunk_vectors, span_vectors = self.embedder.embed_with_spans(texts, spans)
+        alone = [k for k, slot in zip(sentences, slots) if slot is None]
+        alone_vectors = iter(self.embedder.embed_documents([self._sentence_text(paragraphs, k) for k in alone]))
+        sentence_vectors = np.stack(
+            [span_vectors[slot[0]][slot[1]] if slot else next(alone_vectors) for slot in slots]
+        ).reshape(len(sentences), self.embedder.dim)
+        return chunk_vectors, sentences, sentence_vectors
+
+    @staticmethod
+    def _sentence_text(paragraphs: list[Paragraph], key: SentenceKey) -> str:
+        p = next(p for p in paragraphs if p.id == key.paragraph_id)
+        return p.text[key.start : key.end]
+
     def remove(self, source: str) -> bool:
         """Take a document out of the index (its file is left alone); False if it was not indexed."""
         with self._write_lock:
@@ -206,16 +241,12 @@ class Library:
             return failed("no text paragraphs found")
         self._save_text(sha, extracted.text)
         chunks = [c for p in paragraphs for c in chunk_paragraph(p, self.settings.chunk_chars)]
-        sentences = [(k, p) for p in paragraphs for k in paragraph_sentences(p)]
-        # One encode call for both: the model batches by length across them.
-        vectors = self.embedder.embed_documents(
-            [indexed_text(c.paragraph, c.text) for c in chunks] + [p.text[k.start : k.end] for k, p in sentences]
-        )
+        chunk_vectors, sentences, sentence_vectors = self._embed(paragraphs, chunks)
         # Store first, then drop what the new version no longer has, then the manifest: a crash at any
         # point leaves either the old manifest (re-done next run) or a complete new state.
-        self._store.add(chunks, vectors[: len(chunks)])
+        self._store.add(chunks, chunk_vectors)
         self._store.delete_sentences(cand.source)
-        self._store.add_sentences([k for k, _ in sentences], vectors[len(chunks) :])
+        self._store.add_sentences(sentences, sentence_vectors)
         old = manifest.documents.get(cand.source)
         new_ids = [c.id for c in chunks]
         if old is not None:

@@ -22,6 +22,12 @@ class Embedder(Protocol):
 
     def embed_query(self, text: str) -> np.ndarray: ...
 
+    def embed_with_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Vectors of whole texts and of character spans inside them (sentences), in one pass."""
+        ...
+
 
 class EmbeddingModelMissing(RuntimeError):
     pass
@@ -71,6 +77,52 @@ class SentenceTransformerEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]
 
+    def embed_with_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """One forward pass per text gives both: the text's vector (mean of its token embeddings, exactly
+        what ``encode`` returns) and each span's vector (mean of the tokens inside the span, read in the
+        context of the whole text). Embedding sentences separately would cost a second pass over the corpus.
+        A span the model's length limit cut off is embedded on its own."""
+        import torch
+
+        model, tokenizer = self._model, self._model.tokenizer
+        text_vecs = np.zeros((len(texts), self.dim), dtype=np.float32)
+        span_vecs = [np.zeros((len(s), self.dim), dtype=np.float32) for s in spans]
+        missing: list[tuple[int, int]] = []
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        for b in range(0, len(order), self.batch_size):
+            idx = order[b : b + self.batch_size]
+            enc = tokenizer(
+                [texts[i] for i in idx], padding=True, truncation=True, max_length=model.max_seq_length,
+                return_offsets_mapping=True, return_tensors="pt",
+            )
+            offsets = enc.pop("offset_mapping").numpy()
+            with torch.inference_mode():
+                tokens = model[0](dict(enc))["token_embeddings"].numpy()
+            mask = enc["attention_mask"].numpy().astype(bool)
+            for row, i in enumerate(idx):
+                live = mask[row]
+                text_vecs[i] = _unit(tokens[row][live].mean(axis=0))
+                starts, ends = offsets[row][:, 0], offsets[row][:, 1]
+                real = live & (ends > starts)  # special tokens have empty offsets
+                for k, (s, e) in enumerate(spans[i]):
+                    inside = real & (starts >= s) & (ends <= e)
+                    if inside.any():
+                        span_vecs[i][k] = _unit(tokens[row][inside].mean(axis=0))
+                    else:
+                        missing.append((i, k))
+        if missing:
+            vecs = self.embed_documents([texts[i][spans[i][k][0] : spans[i][k][1]] for i, k in missing])
+            for (i, k), v in zip(missing, vecs):
+                span_vecs[i][k] = v
+        return text_vecs, span_vecs
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    norm = np.linalg.norm(v)
+    return (v / norm).astype(np.float32) if norm else v.astype(np.float32)
+
 
 class HashEmbedder:
     """Deterministic bag-of-terms hashing. For unit tests: no model, but similar texts get similar vectors."""
@@ -92,6 +144,11 @@ class HashEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._one(text)
+
+    def embed_with_spans(self, texts, spans):
+        return self.embed_documents(texts), [
+            self.embed_documents([t[s:e] for s, e in sp]).reshape(len(sp), self.dim) for t, sp in zip(texts, spans)
+        ]
 
 
 def embedder_name(settings: Settings) -> str:

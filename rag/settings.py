@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     evidence_k: int = Field(8, ge=1, description="Fused paragraphs whose sentences are scored for the answer.")
 
     min_support: float = Field(
-        0.09,
+        0.11,
         ge=0.0,
         le=1.0,
         description="Abstain when the best sentence's support probability is below this (evals/calibrate.py).",
