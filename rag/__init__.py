@@ -4,6 +4,7 @@ from rag.answer.llm import LLM, LLMError
 from rag.api import IngestProgress, InvalidQuestion, Library, open
 from rag.chat import ChatSession
 from rag.settings import Settings
+from rag.store import StoreUnavailable
 from rag.types import Answer, Citation, IngestReport, Paragraph
 
 __all__ = [

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,6 +32,21 @@ from rag.store import Store
 from rag.types import Answer, Chunk, FileResult, IngestReport, Paragraph, ScoredParagraph, SentenceKey
 
 QUERY_CACHE_SIZE = 256
+# Files are embedded together until this many chunks wait: the model pads each batch to its longest text,
+# so it wants many texts to sort by length, while a crash should redo little.
+EMBED_BATCH_CHUNKS = 2048
+
+
+@dataclass
+class _Prepared:
+    """A file read and split, waiting to be embedded."""
+
+    candidate: Candidate
+    sha256: str
+    update: bool
+    text: str
+    paragraphs: list[Paragraph]
+    chunks: list[Chunk]
 
 
 class _Configured:
@@ -53,6 +70,22 @@ class IngestProgress:
     result: FileResult | None  # the file just handled
 
 
+def _index_id(index: Path) -> str:
+    """A random name for this index folder, made once: its identity on a shared Chroma server."""
+    path = index / "index-id"
+    if not path.exists():
+        index.mkdir(parents=True, exist_ok=True)
+        tmp = index / f"index-id.{uuid.uuid4().hex}.tmp"
+        tmp.write_text(uuid.uuid4().hex[:12])
+        try:
+            os.link(tmp, path)  # atomic create-if-absent: two first runs agree on one id
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text().strip()
+
+
 def index_fingerprint(settings: Settings) -> str:
     """Everything that shapes the stored vectors; a change means a fresh collection, never mixed vectors."""
     shape = {
@@ -71,7 +104,8 @@ class Library:
         self.settings = settings
         self.fingerprint = index_fingerprint(settings)
         self._index = Path(settings.index)
-        self._store = Store(self._index, f"rag-{self.fingerprint}")
+        # Named by what shapes the vectors and by this index, so indexes sharing one Chroma server never mix.
+        self._store = Store(self._index, f"rag-{self.fingerprint}-{_index_id(self._index)}", settings.chroma_url)
         self._manifest_path = self._index / f"manifest-{self.fingerprint}.json"
         self._write_lock = FileLock(str(self._index / ".write.lock"))
         self._embedder: Embedder | None = None
@@ -125,8 +159,20 @@ class Library:
                 if progress:
                     progress(IngestProgress(len(report.files) - len(problems), total, result))
 
+            batch: list[_Prepared] = []
             for cand in candidates:
-                handled(self._ingest_one(manifest, cand))
+                prepared = self._prepare(manifest, cand)
+                if isinstance(prepared, FileResult):
+                    handled(prepared)
+                    continue
+                batch.append(prepared)
+                if sum(len(f.chunks) for f in batch) >= EMBED_BATCH_CHUNKS:
+                    for result in self._commit(manifest, batch):
+                        handled(result)
+                    batch = []
+            if batch:
+                for result in self._commit(manifest, batch):
+                    handled(result)
             for source in gone:
                 entry = self._drop(manifest, source)
                 handled(FileResult(source, entry.path, "removed", paragraphs=entry.paragraphs))
@@ -136,7 +182,9 @@ class Library:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _embed(self, paragraphs: list[Paragraph], chunks: list[Chunk]) -> tuple[np.ndarray, list[SentenceKey], np.ndarray]:
+    def _embed(
+        self, paragraphs: list[Paragraph], chunks: list[Chunk]
+    ) -> tuple[np.ndarray, list[SentenceKey], np.ndarray]:
         """Chunk vectors and every sentence's vector from one pass of the model over the chunks: a sentence
         is read inside the first chunk that holds it."""
         texts = [indexed_text(c.paragraph, c.text) for c in chunks]
@@ -210,7 +258,9 @@ class Library:
             return None
         return self._text_path(entry.sha256).read_text(encoding="utf-8")
 
-    def _ingest_one(self, manifest: Manifest, cand: Candidate) -> FileResult:
+    def _prepare(self, manifest: Manifest, cand: Candidate) -> FileResult | _Prepared:
+        """Read and split one file; a FileResult when there is nothing to embed (unchanged, failed)."""
+
         def failed(reason: str) -> FileResult:
             return FileResult(cand.source, str(cand.path), "failed", reason=reason)
 
@@ -239,28 +289,41 @@ class Library:
             paragraphs = assign_pages(paragraphs, extracted.page_starts)
         if not paragraphs:
             return failed("no text paragraphs found")
-        self._save_text(sha, extracted.text)
         chunks = [c for p in paragraphs for c in chunk_paragraph(p, self.settings.chunk_chars)]
+        return _Prepared(cand, sha, decision == "update", extracted.text, paragraphs, chunks)
+
+    def _commit(self, manifest: Manifest, batch: list[_Prepared]) -> list[FileResult]:
+        """Embed a batch of files in one pass (the model batches by length across them), store, record."""
+        paragraphs = [p for f in batch for p in f.paragraphs]
+        chunks = [c for f in batch for c in f.chunks]
         chunk_vectors, sentences, sentence_vectors = self._embed(paragraphs, chunks)
-        # Store first, then drop what the new version no longer has, then the manifest: a crash at any
-        # point leaves either the old manifest (re-done next run) or a complete new state.
+        # Store first, then drop what new versions no longer have, then the manifest: a crash at any point
+        # leaves the old manifest, and the next run redoes these files (same ids, so nothing doubles).
+        for f in batch:
+            self._save_text(f.sha256, f.text)
+            self._store.delete_sentences(f.candidate.source)
         self._store.add(chunks, chunk_vectors)
-        self._store.delete_sentences(cand.source)
         self._store.add_sentences(sentences, sentence_vectors)
-        old = manifest.documents.get(cand.source)
-        new_ids = [c.id for c in chunks]
-        if old is not None:
-            self._store.delete(sorted(set(old.chunk_ids) - set(new_ids)))
-        manifest.documents[cand.source] = DocEntry(
-            path=str(cand.path),
-            sha256=sha,
-            paragraphs=len(paragraphs),
-            chunk_ids=new_ids,
-            ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        )
+        results = []
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        for f in batch:
+            source = f.candidate.source
+            new_ids = [c.id for c in f.chunks]
+            old = manifest.documents.get(source)
+            if old is not None:
+                self._store.delete(sorted(set(old.chunk_ids) - set(new_ids)))
+            manifest.documents[source] = DocEntry(str(f.candidate.path), f.sha256, len(f.paragraphs), new_ids, now)
+            results.append(
+                FileResult(
+                    source,
+                    str(f.candidate.path),
+                    "updated" if f.update else "added",
+                    paragraphs=len(f.paragraphs),
+                    chunks_embedded=len(f.chunks),
+                )
+            )
         manifest.save(self._manifest_path)
-        status = "updated" if decision == "update" else "added"
-        return FileResult(cand.source, str(cand.path), status, paragraphs=len(paragraphs), chunks_embedded=len(chunks))
+        return results
 
     # -- questions ------------------------------------------------------------------------------------
 

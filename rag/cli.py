@@ -25,6 +25,7 @@ out = Console()
 err = Console(stderr=True)
 
 IndexOption = typer.Option(Path("index"), "--index", envvar="RAG_INDEX", help="Index folder.")
+ChromaOption = typer.Option(None, "--chroma-url", envvar="RAG_CHROMA_URL", help="Use a Chroma server: http://HOST:PORT")
 SourceOption = typer.Option(None, "--source", "-s", help="Only use this document (repeatable).")
 
 STATUS_STYLE = {"added": "green", "updated": "cyan", "unchanged": "dim", "removed": "yellow", "failed": "bold red"}
@@ -38,21 +39,21 @@ GGUFOption = typer.Option(None, "--gguf", help="GGUF file for llamacpp (default:
 
 def _open(
     index: Path,
+    chroma_url: str | None = None,
     llm: str | None = None,
     llm_url: str | None = None,
     llm_model: str | None = None,
     gguf: Path | None = None,
 ) -> rag.Library:
-    overrides = {"llm": llm, "llm_url": llm_url, "llm_model": llm_model, "gguf": gguf}
+    overrides = {"chroma_url": chroma_url, "llm": llm, "llm_url": llm_url, "llm_model": llm_model, "gguf": gguf}
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if llm_url and "llm" not in overrides:
         overrides["llm"] = "openai-compatible"
     try:
-        settings = rag.Settings(index=index, **overrides)
-    except ValueError as exc:
+        return rag.Library(rag.Settings(index=index, **overrides))
+    except (ValueError, rag.StoreUnavailable) as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2)
-    return rag.Library(settings)
 
 
 def _ingest(lib: rag.Library, paths: list[Path], quiet: bool = False) -> rag.IngestReport:
@@ -98,9 +99,10 @@ def ingest(
     paths: list[Path] = typer.Argument(..., help="Files or folders of reports."),
     index: Path = IndexOption,
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    chroma_url: Optional[str] = ChromaOption,
 ) -> None:
     """Add, update or remove reports in the index; unchanged files cost nothing."""
-    lib = _open(index)
+    lib = _open(index, chroma_url)
     report = _ingest(lib, paths, quiet=as_json)
     if as_json:
         print(json.dumps(report.to_dict(), ensure_ascii=False))
@@ -140,9 +142,10 @@ def ask(
     llm_url: Optional[str] = LLMUrlOption,
     llm_model: Optional[str] = LLMModelOption,
     gguf: Optional[Path] = GGUFOption,
+    chroma_url: Optional[str] = ChromaOption,
 ) -> None:
     """Answer one question from the indexed reports, with citations."""
-    lib = _open(index, llm, llm_url, llm_model, gguf)
+    lib = _open(index, chroma_url, llm, llm_url, llm_model, gguf)
     try:
         answer = lib.ask(question, sources=source or None)
     except rag.InvalidQuestion as exc:
@@ -182,9 +185,10 @@ def batch(
     llm_url: Optional[str] = LLMUrlOption,
     llm_model: Optional[str] = LLMModelOption,
     gguf: Optional[Path] = GGUFOption,
+    chroma_url: Optional[str] = ChromaOption,
 ) -> None:
     """Answer a file of questions; a bad line gets an error line and the rest still run."""
-    lib = _open(index, llm, llm_url, llm_model, gguf)
+    lib = _open(index, chroma_url, llm, llm_url, llm_model, gguf)
     try:
         lines = infile.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
@@ -234,6 +238,7 @@ def eval_cmd(
     llm_url: Optional[str] = LLMUrlOption,
     llm_model: Optional[str] = LLMModelOption,
     gguf: Optional[Path] = GGUFOption,
+    chroma_url: Optional[str] = ChromaOption,
 ) -> None:
     """Run an eval set (ingesting its corpus first); exit 1 below the stored thresholds."""
     try:
@@ -241,7 +246,7 @@ def eval_cmd(
     except (OSError, evals.EvalSetError, ValueError, KeyError) as exc:
         err.print(f"[red]error:[/] cannot load eval set {set_path}: {escape(str(exc))}")
         raise typer.Exit(2)
-    lib = _open(index, llm, llm_url, llm_model, gguf)
+    lib = _open(index, chroma_url, llm, llm_url, llm_model, gguf)
     report = _ingest(lib, [corpus_dir])
     if not report.ok:
         _print_report(report)
@@ -256,6 +261,40 @@ def eval_cmd(
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(result.to_dict(), indent=1, ensure_ascii=False), encoding="utf-8")
     raise typer.Exit(0 if result.passed else 1)
+
+
+@app.command("bench")
+def bench_cmd(
+    paragraphs: int = typer.Option(1000, "--paragraphs", help="Distractor paragraphs around the five seeds."),
+    baseline: bool = typer.Option(False, "--baseline", help="Also measure a plain llama-index pipeline."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Write the numbers here."),
+    work: Path = typer.Option(Path("build/bench"), "--work", help="Folder for generated corpora and indexes."),
+    seeds: Path = typer.Option(Path("seeds"), "--seeds"),
+    eval_set: Path = typer.Option(Path("evals/seed_qa.jsonl"), "--set"),
+    squad: Path = typer.Option(
+        Path("../shared/benchmarks/squad2-dev-subset/data.json"), "--squad", help="Extra sentences for distractors."
+    ),
+) -> None:
+    """Measure ingest and query cost, and recall, at a corpus size (see benchmarks/README.md)."""
+    from rag import bench
+
+    result = bench.bench(paragraphs, work, seeds, eval_set, squad if squad.exists() else None, baseline)
+    table = Table(title=f"rag bench: {paragraphs} distractors")
+    table.add_column("metric")
+    table.add_column("ours", justify="right")
+    if baseline:
+        table.add_column("llama-index", justify="right")
+    for key, value in result.items():
+        if key == "baseline":
+            continue
+        row = [key, str(value)]
+        if baseline:
+            row.append(str(result["baseline"].get(key, "")))
+        table.add_row(*row)
+    out.print(table)
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(result, indent=1), encoding="utf-8")
 
 
 def main() -> None:  # console-script entry point

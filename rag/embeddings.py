@@ -94,8 +94,12 @@ class SentenceTransformerEmbedder:
         for b in range(0, len(order), self.batch_size):
             idx = order[b : b + self.batch_size]
             enc = tokenizer(
-                [texts[i] for i in idx], padding=True, truncation=True, max_length=model.max_seq_length,
-                return_offsets_mapping=True, return_tensors="pt",
+                [texts[i] for i in idx],
+                padding=True,
+                truncation=True,
+                max_length=model.max_seq_length,
+                return_offsets_mapping=True,
+                return_tensors="pt",
             )
             offsets = enc.pop("offset_mapping").numpy()
             with torch.inference_mode():

@@ -210,9 +210,7 @@ def read_pdf(data: bytes) -> Extracted:
     furniture = _furniture(pages)
     body_sizes = [line.size for lines in pages for line in lines]
     body_size = statistics.median(body_sizes)
-    vocabulary = {
-        w.lower() for lines in pages for line in lines for w in re.findall(r"\w+(?:-\w+)*", line.text)
-    }
+    vocabulary = {w.lower() for lines in pages for line in lines for w in re.findall(r"\w+(?:-\w+)*", line.text)}
     blocks: list[str] = []  # paragraphs and "# " headings, in reading order
     block_pages: list[int] = []
     for page_no, lines in enumerate(pages, start=1):
@@ -299,9 +297,24 @@ def read_docx(data: bytes) -> str:
 
 # --- HTML ------------------------------------------------------------------------------------------
 
-_DROP = ["script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form", "iframe", "svg", "button"]
+_DROP = [
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "iframe",
+    "svg",
+    "button",
+]
 _BLOCKS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "blockquote", "pre", "figcaption", "td", "th", "dd", "dt"]
-_BOILERPLATE = re.compile(r"\b(nav|menu|sidebar|footer|header|cookie|banner|share|social|related|comment|promo|subscribe|advert)", re.I)
+_BOILERPLATE = re.compile(
+    r"\b(nav|menu|sidebar|footer|header|cookie|banner|share|social|related|comment|promo|subscribe|advert)", re.I
+)
 
 
 def read_html(data: bytes) -> str:

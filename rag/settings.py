@@ -14,7 +14,10 @@ PACKAGED_MODEL = "all-MiniLM-L6-v2"
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RAG_", frozen=True)
 
-    index: Path = Field(Path("index"), description="Folder of the persisted store.")
+    index: Path = Field(Path("index"), description="Folder of the persisted store (and the manifest).")
+    chroma_url: str | None = Field(
+        None, description="A Chroma server (http://HOST:PORT) to hold the vectors instead of the embedded store."
+    )
     embedding_model: str = Field(
         PACKAGED_MODEL,
         description=f"'{PACKAGED_MODEL}' (the packaged model), 'hash' (tests only) or a local model folder.",

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
+from urllib.parse import urlparse
 
 import numpy as np
 
@@ -13,6 +14,39 @@ from rag.types import Chunk, Paragraph, SentenceKey
 
 # Chroma logs telemetry failures loudly when offline; telemetry is off, keep its logger quiet too.
 logging.getLogger("chromadb.telemetry").setLevel(logging.CRITICAL)
+
+
+class StoreUnavailable(RuntimeError):
+    """The Chroma server cannot be reached; the message names it."""
+
+
+def _client(path: Path, server_url: str | None):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if server_url is None:
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=settings)
+    url = urlparse(server_url if "://" in server_url else f"http://{server_url}")
+    if not url.hostname:
+        raise StoreUnavailable(f"not a Chroma server URL: {server_url!r} (expected http://HOST:PORT)")
+    try:
+        return chromadb.HttpClient(
+            host=url.hostname,
+            port=url.port or (443 if url.scheme == "https" else 8000),
+            ssl=url.scheme == "https",
+            settings=settings,
+        )
+    except Exception as exc:  # chromadb raises plain ValueError/ConnectionError kinds here
+        raise StoreUnavailable(f"cannot reach the Chroma server at {server_url}: {exc}") from exc
+
+
+def chroma_collection(index_dir: Path, name: str):
+    """A bare collection in a persistent Chroma under ``index_dir``, for other pipelines to fill (the bench
+    baseline); keeps chromadb imported here only."""
+    client = _client(index_dir, None)
+    return client.get_or_create_collection(name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
 
 
 @dataclass(frozen=True)
@@ -25,15 +59,9 @@ class DenseHit:
 class Store:
     """One Chroma collection per index fingerprint, so vectors from different models never mix."""
 
-    def __init__(self, index_dir: Path, collection_name: str):
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-
-        index_dir.mkdir(parents=True, exist_ok=True)
-        self._client = chromadb.PersistentClient(
-            path=str(index_dir / "chroma"),
-            settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
-        )
+    def __init__(self, index_dir: Path, collection_name: str, server_url: str | None = None):
+        """Embedded Chroma under ``index_dir/chroma``, or the Chroma server at ``server_url``."""
+        self._client = _client(index_dir / "chroma", server_url)
         # embedding_function=None: Chroma must never embed (its default would download a model).
         self._collection = self._client.get_or_create_collection(
             collection_name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}

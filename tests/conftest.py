@@ -12,12 +12,53 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 
 
-@pytest.fixture
-def hash_settings(tmp_path):
-    """Settings for a throwaway index with the hash embedder: real Chroma, no model."""
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    """A real `chroma run` server on a free loopback port, for the whole session."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = free_port()
+    chroma = Path(sys.executable).parent / "chroma"
+    log = (tmp_path_factory.mktemp("chroma") / "server.log").open("w")
+    proc = subprocess.Popen(
+        [
+            str(chroma),
+            "run",
+            "--path",
+            str(tmp_path_factory.mktemp("chroma-data")),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2)
+            break
+        except OSError:
+            assert proc.poll() is None, "chroma server exited"
+            time.sleep(0.3)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(params=["embedded", "server"])
+def hash_settings(request, tmp_path):
+    """Settings for a throwaway index with the hash embedder (no model), over embedded Chroma and over a
+    real Chroma server: the same tests hold for both."""
     import rag
 
-    return rag.Settings(index=tmp_path / "index", embedding_model="hash")
+    url = request.getfixturevalue("chroma_server") if request.param == "server" else None
+    return rag.Settings(index=tmp_path / "index", embedding_model="hash", chroma_url=url)
 
 
 @pytest.fixture

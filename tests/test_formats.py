@@ -8,7 +8,7 @@ import pytest
 import rag
 from rag import evals
 from rag.paragraphs import assign_pages, split_paragraphs
-from rag.readers import ReadError, extract
+from rag.readers import extract
 
 from .conftest import ROOT, SEEDS
 from .formats import HEADER, render_all, render_pdf
@@ -78,7 +78,14 @@ def test_pdf_paragraphs_carry_the_page_they_start_on(rendered):
 def test_html_boilerplate_is_dropped(rendered):
     out, _ = rendered
     extracted, paragraphs = paragraphs_of(out / "html" / f"{SEED_FILES[0].stem}.html")
-    for junk in ("Subscribe to our newsletter", "Related stories", "cookies", "All rights reserved", "tracking", "dataLayer"):
+    for junk in (
+        "Subscribe to our newsletter",
+        "Related stories",
+        "cookies",
+        "All rights reserved",
+        "tracking",
+        "dataLayer",
+    ):
         assert junk not in extracted.text
 
 
@@ -139,7 +146,9 @@ def test_seed_eval_over_pdf_docx_html_matches_plain_text(rendered, tmp_path):
         lib = rag.open(tmp_path / f"index-{fmt}")
         assert lib.ingest([folder]).ok
         renamed = [
-            evals.EvalItem(i.id, i.question, i.answers, i.answerable, i.source and i.source.replace(".txt", f".{fmt}"), i.evidence)
+            evals.EvalItem(
+                i.id, i.question, i.answers, i.answerable, i.source and i.source.replace(".txt", f".{fmt}"), i.evidence
+            )
             for i in items
         ]
         result = evals.evaluate(lib, renamed, fmt, {})

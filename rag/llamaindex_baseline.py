@@ -1,0 +1,41 @@
+"""The comparison pipeline for `rag bench --baseline`: llama-index as its documentation sets it up.
+
+SimpleDirectoryReader documents, the default SentenceSplitter, a VectorStoreIndex over a ChromaVectorStore,
+the same packaged embedding model, a top-k retriever. The only module that imports llama-index; its global
+Settings are never touched (everything is passed explicitly).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from rag.embeddings import packaged_model_path
+from rag.store import chroma_collection
+
+
+def build(corpus: Path, index_dir: Path):
+    from llama_index.core import SimpleDirectoryReader, StorageContext, VectorStoreIndex
+    from llama_index.core.node_parser import SentenceSplitter
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    documents = SimpleDirectoryReader(str(corpus), required_exts=[".txt"]).load_data()
+    embed_model = HuggingFaceEmbedding(model_name=str(packaged_model_path()), device="cpu")
+    store = ChromaVectorStore(chroma_collection=chroma_collection(index_dir, "baseline"))
+    return VectorStoreIndex.from_documents(
+        documents,
+        storage_context=StorageContext.from_defaults(vector_store=store),
+        embed_model=embed_model,
+        transformations=[SentenceSplitter()],
+    )
+
+
+def retriever(index, top_k: int) -> Callable[[str], list[tuple[str, str]]]:
+    """question -> [(chunk text, source file name)], best first."""
+    r = index.as_retriever(similarity_top_k=top_k)
+
+    def retrieve(question: str) -> list[tuple[str, str]]:
+        return [(n.node.get_content(), Path(n.node.metadata.get("file_path", "")).name) for n in r.retrieve(question)]
+
+    return retrieve
