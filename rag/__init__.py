@@ -19,5 +19,6 @@ __all__ = [
     "Library",
     "Paragraph",
     "Settings",
+    "StoreUnavailable",
     "open",
 ]
