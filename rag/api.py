@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
 from rag.answer import ABSTAIN_MESSAGE
 from rag.answer.extractive import ExtractiveAnswerer, SentenceScorer, answers_the_question
@@ -32,6 +33,7 @@ from rag.store import Store
 from rag.types import Answer, Chunk, FileResult, IngestReport, Paragraph, ScoredParagraph, SentenceKey
 
 QUERY_CACHE_SIZE = 256
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Files are embedded together until this many chunks wait: the model pads each batch to its longest text,
 # so it wants many texts to sort by length, while a crash should redo little.
 EMBED_BATCH_CHUNKS = 2048
@@ -47,6 +49,7 @@ class _Prepared:
     text: str
     paragraphs: list[Paragraph]
     chunks: list[Chunk]
+    note: str | None = None
 
 
 class _Configured:
@@ -57,6 +60,24 @@ class _Configured:
 # Per call, `llm=` may name another model than the settings do (None: the extractive answerer).
 CONFIGURED = _Configured()
 LLMChoice = LLM | None | _Configured
+
+
+class IndexBusy(RuntimeError):
+    """Another process holds the index's write lock."""
+
+
+@dataclass(frozen=True)
+class Consistency:
+    documents: int
+    chunks: int  # listed by the manifest
+    stored: int  # in the store
+    orphans: int  # stored, listed by no document
+    incomplete: list[str]  # documents with chunks missing from the store
+    missing_texts: list[str]  # documents whose stored text is gone
+
+    @property
+    def ok(self) -> bool:
+        return not self.orphans and not self.incomplete and not self.missing_texts and self.chunks == self.stored
 
 
 class InvalidQuestion(ValueError):
@@ -106,7 +127,9 @@ class Library:
         self._index = Path(settings.index)
         # Named by what shapes the vectors and by this index, so indexes sharing one Chroma server never mix.
         self._store = Store(self._index, f"rag-{self.fingerprint}-{_index_id(self._index)}", settings.chroma_url)
-        self._manifest_path = self._index / f"manifest-{self.fingerprint}.json"
+        # One manifest per store it describes: the embedded one, or each Chroma server this index is kept on.
+        where = "local" if not settings.chroma_url else hashlib.sha256(settings.chroma_url.encode()).hexdigest()[:8]
+        self._manifest_path = self._index / f"manifest-{self.fingerprint}-{where}.json"
         self._write_lock = FileLock(str(self._index / ".write.lock"))
         self._embedder: Embedder | None = None
         self._llm: LLM | None = llm
@@ -142,15 +165,22 @@ class Library:
     # -- ingest ---------------------------------------------------------------------------------------
 
     def ingest(
-        self, paths: Iterable[str | Path], progress: Callable[[IngestProgress], None] | None = None
+        self,
+        paths: Iterable[str | Path],
+        progress: Callable[[IngestProgress], None] | None = None,
+        wait: bool = True,
+        on_wait: Callable[[], None] | None = None,
     ) -> IngestReport:
+        """Add new and changed files, drop files gone from ingested folders. One writer at a time: see
+        ``_writing`` for ``wait``/``on_wait``."""
         started = time.perf_counter()
         report = IngestReport()
         candidates, problems, roots = discover([Path(p) for p in paths])
         for path, reason in problems:
             report.files.append(FileResult(str(path), str(path), "failed", reason=reason))
-        with self._write_lock:
+        with self._writing(wait, on_wait):
             manifest = self.manifest()
+            self._repair(manifest)
             gone = removed_sources(manifest, roots, {c.path for c in candidates})
             total = len(candidates) + len(gone)
 
@@ -219,9 +249,26 @@ class Library:
         p = next(p for p in paragraphs if p.id == key.paragraph_id)
         return p.text[key.start : key.end]
 
+    @contextlib.contextmanager
+    def _writing(self, wait: bool = True, on_wait: Callable[[], None] | None = None):
+        """The one-writer lock of this index. Questions never take it; a second writer waits (telling
+        ``on_wait`` once) or, with ``wait=False``, gets IndexBusy at once."""
+        try:
+            self._write_lock.acquire(timeout=0)
+        except Timeout:
+            if not wait:
+                raise IndexBusy(f"another process is writing to the index at {self._index}; try again later") from None
+            if on_wait:
+                on_wait()
+            self._write_lock.acquire()
+        try:
+            yield
+        finally:
+            self._write_lock.release()
+
     def remove(self, source: str) -> bool:
         """Take a document out of the index (its file is left alone); False if it was not indexed."""
-        with self._write_lock:
+        with self._writing():
             manifest = self.manifest()
             if source not in manifest.documents:
                 return False
@@ -229,6 +276,55 @@ class Library:
         with self._state_lock:
             self._corpus = None
         return True
+
+    def verify(self) -> Consistency:
+        """Does the store hold exactly the chunks the manifest lists? (Read-only.)"""
+        manifest = self.manifest()
+        listed = {cid for e in manifest.documents.values() for cid in e.chunk_ids}
+        stored = self._store.chunk_ids()
+        missing_docs = sorted(s for s, e in manifest.documents.items() if not set(e.chunk_ids) <= stored)
+        texts = sorted(s for s, e in manifest.documents.items() if not self._text_path(e.sha256).exists())
+        return Consistency(
+            documents=len(manifest.documents),
+            chunks=len(listed),
+            stored=len(stored),
+            orphans=len(stored - listed),
+            incomplete=missing_docs,
+            missing_texts=texts,
+        )
+
+    def _repair(self, manifest: Manifest) -> None:
+        """Undo what a killed ingest left: chunks no manifest entry lists are deleted, and a document whose
+        chunks are not all stored is dropped from the manifest so this run ingests it again. Cheap when
+        consistent: one count is compared first."""
+        listed = sum(len(e.chunk_ids) for e in manifest.documents.values())
+        if self._store.count() == listed and all(
+            self._text_path(e.sha256).exists() for e in manifest.documents.values()
+        ):
+            return
+        stored = self._store.chunk_ids()
+        keep = {cid for e in manifest.documents.values() for cid in e.chunk_ids}
+        self._store.delete(sorted(stored - keep))
+        self._store.delete_sentences_except(sorted(manifest.documents))
+        for source in [
+            s
+            for s, e in manifest.documents.items()
+            if not set(e.chunk_ids) <= stored or not self._text_path(e.sha256).exists()
+        ]:
+            self._drop(manifest, source)
+        manifest.save(self._manifest_path)
+        with self._state_lock:
+            self._corpus = None
+
+    def rebuild(self, progress: Callable[[IngestProgress], None] | None = None) -> IngestReport:
+        """Re-derive the whole index from the source files the manifest names: everything is embedded again."""
+        with self._writing():
+            paths = [Path(e.path) for e in self.manifest().documents.values()]
+            self._store.reset()
+            self._manifest_path.unlink(missing_ok=True)
+            with self._state_lock:
+                self._corpus = None
+        return self.ingest(paths, progress=progress)
 
     def _drop(self, manifest: Manifest, source: str) -> DocEntry:
         entry = manifest.documents.pop(source)
@@ -256,7 +352,7 @@ class Library:
         entry = self.documents().get(source)
         if entry is None or not self._text_path(entry.sha256).exists():
             return None
-        return self._text_path(entry.sha256).read_text(encoding="utf-8")
+        return self._text_path(entry.sha256).read_bytes().decode("utf-8")  # as written: "\r\n" stays
 
     def _prepare(self, manifest: Manifest, cand: Candidate) -> FileResult | _Prepared:
         """Read and split one file; a FileResult when there is nothing to embed (unchanged, failed)."""
@@ -266,9 +362,16 @@ class Library:
 
         try:
             ensure_supported(cand.path)  # before reading: a folder may hold large files of other kinds
+            if not cand.path.is_file():
+                return failed("not a regular file (a pipe, device or broken link)")
+            size_mb = cand.path.stat().st_size / 1_000_000
+            if size_mb > self.settings.max_file_mb:
+                return failed(f"{size_mb:.1f} MB is over the {self.settings.max_file_mb:g} MB limit (RAG_MAX_FILE_MB)")
             data = read_bytes(cand.path)
         except ReadError as exc:
             return failed(str(exc))
+        except OSError as exc:  # a symlink loop, a vanished file
+            return failed(f"cannot read file: {exc.strerror or exc}")
         sha = hashlib.sha256(data).hexdigest()
         decision, reason = decide(manifest, cand, sha)
         if decision == "clash":
@@ -290,7 +393,7 @@ class Library:
         if not paragraphs:
             return failed("no text paragraphs found")
         chunks = [c for p in paragraphs for c in chunk_paragraph(p, self.settings.chunk_chars)]
-        return _Prepared(cand, sha, decision == "update", extracted.text, paragraphs, chunks)
+        return _Prepared(cand, sha, decision == "update", extracted.text, paragraphs, chunks, extracted.note)
 
     def _commit(self, manifest: Manifest, batch: list[_Prepared]) -> list[FileResult]:
         """Embed a batch of files in one pass (the model batches by length across them), store, record."""
@@ -320,6 +423,7 @@ class Library:
                     "updated" if f.update else "added",
                     paragraphs=len(f.paragraphs),
                     chunks_embedded=len(f.chunks),
+                    reason=f.note,
                 )
             )
         manifest.save(self._manifest_path)
@@ -330,7 +434,8 @@ class Library:
     def _check_question(self, question: object) -> str:
         if not isinstance(question, str):
             raise InvalidQuestion(f"question must be text, got {type(question).__name__}")
-        q = " ".join(question.split())
+        # Control characters carry no meaning in a question (a pasted NUL, an escape sequence): drop them.
+        q = " ".join(_CONTROL_CHARS.sub(" ", question).split())
         if not q:
             raise InvalidQuestion("question is empty")
         if len(q) > self.settings.max_question_chars:
@@ -347,7 +452,7 @@ class Library:
         corpus = self._corpus_now()
         dense = self._store.query(self._embed_query(q), self.settings.dense_k, sources)
         bm25 = corpus.bm25(q, self.settings.bm25_k, sources)
-        return fuse(corpus, dense, bm25, self.settings.rrf_k, self.settings.evidence_k)
+        return fuse(corpus, q, dense, bm25, self.settings.rrf_k, self.settings.evidence_k)
 
     def sentence_scorer(self) -> SentenceScorer:
         """Scores evidence sentences against a question (the extractive answerer's model)."""

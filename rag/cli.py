@@ -56,7 +56,7 @@ def _open(
         raise typer.Exit(2)
 
 
-def _ingest(lib: rag.Library, paths: list[Path], quiet: bool = False) -> rag.IngestReport:
+def _ingest(lib: rag.Library, paths: list[Path], quiet: bool = False, wait: bool = True) -> rag.IngestReport:
     with Progress(
         TextColumn("[bold]ingest"),
         BarColumn(),
@@ -73,7 +73,10 @@ def _ingest(lib: rag.Library, paths: list[Path], quiet: bool = False) -> rag.Ing
             name = p.result.source if p.result else ""
             bar.update(task, total=p.total, completed=p.done, description=escape(name))
 
-        return lib.ingest(paths, progress=progress)
+        def waiting() -> None:
+            err.print(f"[yellow]another process is writing to {lib.settings.index}; waiting for it to finish…[/]")
+
+        return lib.ingest(paths, progress=progress, wait=wait, on_wait=waiting)
 
 
 def _print_report(report: rag.IngestReport) -> None:
@@ -100,10 +103,15 @@ def ingest(
     index: Path = IndexOption,
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     chroma_url: Optional[str] = ChromaOption,
+    wait: bool = typer.Option(True, "--wait/--no-wait", help="If another ingest is running: wait, or exit 4."),
 ) -> None:
     """Add, update or remove reports in the index; unchanged files cost nothing."""
     lib = _open(index, chroma_url)
-    report = _ingest(lib, paths, quiet=as_json)
+    try:
+        report = _ingest(lib, paths, quiet=as_json, wait=wait)
+    except rag.IndexBusy as exc:
+        err.print(f"[yellow]busy:[/] {escape(str(exc))}")
+        raise typer.Exit(4)
     if as_json:
         print(json.dumps(report.to_dict(), ensure_ascii=False))
     else:
@@ -160,7 +168,18 @@ def ask(
         _print_answer(answer)
 
 
-def _batch_line(lib: rag.Library, lineno: int, line: str, sources: list[str] | None) -> dict:
+MAX_BATCH_LINE_BYTES = 64 * 1024
+
+
+def _batch_line(lib: rag.Library, lineno: int, data: bytes, sources: list[str] | None) -> dict:
+    if len(data) > MAX_BATCH_LINE_BYTES:
+        return {"id": None, "error": f"line {lineno}: {len(data)} bytes is over the {MAX_BATCH_LINE_BYTES} byte limit"}
+    try:
+        line = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return {"id": None, "error": f"line {lineno}: not UTF-8 ({exc.reason} at byte {exc.start})"}
+    if not line.strip():
+        return {"id": None, "error": f"line {lineno}: empty line"}
     try:
         raw = json.loads(line)
     except ValueError as exc:
@@ -190,20 +209,25 @@ def batch(
     """Answer a file of questions; a bad line gets an error line and the rest still run."""
     lib = _open(index, chroma_url, llm, llm_url, llm_model, gguf)
     try:
-        lines = infile.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        err.print(f"[red]error:[/] cannot read {infile}: {exc}")
+        with infile.open("rb") as fh:
+            total = sum(1 for _ in fh)
+    except OSError as exc:
+        err.print(f"[red]error:[/] cannot read {infile}: {exc.strerror or exc}")
         raise typer.Exit(2)
-    lines = [(n, line) for n, line in enumerate(lines, start=1) if line.strip()]
     errors = 0
-    with out_path.open("w", encoding="utf-8") as fh, Progress(console=err, transient=True) as bar:
-        task = bar.add_task("batch", total=len(lines))
-        for lineno, line in lines:
-            row = _batch_line(lib, lineno, line, source or None)
+    # Line by line, so one bad line (not UTF-8, too long, not JSON) costs only its own answer.
+    with (
+        infile.open("rb") as src,
+        out_path.open("w", encoding="utf-8") as fh,
+        Progress(console=err, transient=True) as bar,
+    ):
+        task = bar.add_task("batch", total=total)
+        for lineno, raw in enumerate(src, start=1):
+            row = _batch_line(lib, lineno, raw, source or None)
             errors += "error" in row
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
             bar.advance(task)
-    err.print(f"{len(lines)} questions, {errors} errors -> {out_path}")
+    err.print(f"{total} lines, {errors} errors -> {out_path}")
 
 
 def _print_eval(result: evals.EvalResult) -> None:
@@ -261,6 +285,38 @@ def eval_cmd(
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(result.to_dict(), indent=1, ensure_ascii=False), encoding="utf-8")
     raise typer.Exit(0 if result.passed else 1)
+
+
+@app.command()
+def verify(index: Path = IndexOption, chroma_url: Optional[str] = ChromaOption) -> None:
+    """Check that the store holds exactly what the manifest lists; exit 1 if not (the next ingest repairs)."""
+    result = _open(index, chroma_url).verify()
+    table = Table(title="Index consistency")
+    table.add_column("check")
+    table.add_column("value", justify="right")
+    for name, value in [
+        ("documents", result.documents),
+        ("chunks listed by the manifest", result.chunks),
+        ("chunks in the store", result.stored),
+        ("orphan chunks", result.orphans),
+        ("documents with missing chunks", len(result.incomplete)),
+        ("documents with missing text", len(result.missing_texts)),
+    ]:
+        table.add_row(name, str(value))
+    out.print(table)
+    for source in result.incomplete + result.missing_texts:
+        out.print(f"[red]incomplete:[/] {escape(source)}")
+    out.print("[green]consistent[/]" if result.ok else "[red]inconsistent[/]: run `rag ingest` or `rag rebuild`")
+    raise typer.Exit(0 if result.ok else 1)
+
+
+@app.command()
+def rebuild(index: Path = IndexOption, chroma_url: Optional[str] = ChromaOption) -> None:
+    """Re-derive the whole index from the source files it lists (everything is embedded again)."""
+    lib = _open(index, chroma_url)
+    report = lib.rebuild()
+    _print_report(report)
+    raise typer.Exit(0 if report.ok else 1)
 
 
 @app.command("bench")

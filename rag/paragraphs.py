@@ -127,10 +127,27 @@ def split_paragraphs(text: str, source: str) -> list[Paragraph]:
         if body in seen:
             continue
         seen.add(body)
-        paragraphs.append(
-            Paragraph(source=source, number=len(paragraphs) + 1, start=start, end=end, text=body, section=section)
-        )
+        for s, e in _limit(text, start, end):
+            paragraphs.append(
+                Paragraph(source=source, number=len(paragraphs) + 1, start=s, end=e, text=text[s:e], section=section)
+            )
     return paragraphs
+
+
+# A "paragraph" longer than this (a whole file on one line) is cut into paragraphs at sentence ends.
+MAX_PARAGRAPH_CHARS = 20_000
+
+
+def _limit(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    if end - start <= MAX_PARAGRAPH_CHARS:
+        return [(start, end)]
+    out: list[tuple[int, int]] = []
+    for s, e in _pieces(text[start:end], MAX_PARAGRAPH_CHARS):
+        if out and (start + e) - out[-1][0] <= MAX_PARAGRAPH_CHARS:
+            out[-1] = (out[-1][0], start + e)
+        else:
+            out.append((start + s, start + e))
+    return out
 
 
 def _pieces(text: str, max_chars: int) -> list[tuple[int, int]]:

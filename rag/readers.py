@@ -29,6 +29,7 @@ class ReadError(Exception):
 class Extracted:
     text: str
     page_starts: tuple[int, ...] | None = None  # offset in ``text`` where page 1, 2, ... begins
+    note: str | None = None  # something the analyst should know about how the file was read
 
 
 def ensure_supported(path: Path) -> None:
@@ -68,13 +69,21 @@ def extract(path: Path, data: bytes) -> Extracted:
         return Extracted(read_docx(data))
     if kind == "html":
         return Extracted(read_html(data))
-    return Extracted(decode_text(data))
+    text, note = decode_text_noted(data)
+    return Extracted(text, note=note)
 
 
 # --- plain text ------------------------------------------------------------------------------------
 
 
 def decode_text(data: bytes) -> str:
+    return decode_text_noted(data)[0]
+
+
+def decode_text_noted(data: bytes) -> tuple[str, str | None]:
+    """UTF-8 (with or without BOM) or UTF-16 with BOM; failing those, Windows-1252 (a superset of Latin-1
+    for text), said in the note. Binary data and empty files are refused."""
+    note = None
     if not data.strip():
         raise ReadError("empty file" if not data else "file holds only whitespace")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -88,15 +97,20 @@ def decode_text(data: bytes) -> str:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise ReadError(
-                f"not valid UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); re-save it as UTF-8"
-            ) from exc
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError:
+                raise ReadError(
+                    f"neither UTF-8 nor Windows-1252 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+                    "re-save it as UTF-8"
+                ) from exc
+            note = f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}): read as Windows-1252/Latin-1"
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
     if controls > max(8, len(text) // 100):
         raise ReadError("binary file (control characters), not text")
     if not text.strip():
         raise ReadError("file holds only whitespace")
-    return text
+    return text, note
 
 
 def _join_blocks(blocks: list[str]) -> str:

@@ -23,6 +23,7 @@ class Settings(BaseSettings):
         description=f"'{PACKAGED_MODEL}' (the packaged model), 'hash' (tests only) or a local model folder.",
     )
     embed_batch_size: int = Field(32, ge=1)
+    max_file_mb: float = Field(10, gt=0, description="Larger files are refused, with the reason, at ingest.")
     chunk_chars: int = Field(1000, ge=200, description="Paragraphs longer than this are embedded in sentence windows.")
 
     dense_k: int = Field(40, ge=1, description="Chunks taken from the vector search before fusion.")
@@ -31,7 +32,7 @@ class Settings(BaseSettings):
     evidence_k: int = Field(8, ge=1, description="Fused paragraphs whose sentences are scored for the answer.")
 
     min_support: float = Field(
-        0.11,
+        0.04,
         ge=0.0,
         le=1.0,
         description="Abstain when the best sentence's support probability is below this (evals/calibrate.py).",

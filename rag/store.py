@@ -75,6 +75,13 @@ class Store:
     def count(self) -> int:
         return self._collection.count()
 
+    def reset(self) -> None:
+        """Empty both collections (for a rebuild)."""
+        for collection in (self._collection, self._sentences):
+            ids = collection.get(include=[])["ids"]
+            for i in range(0, len(ids), 5000):
+                collection.delete(ids=ids[i : i + 5000])
+
     def add(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
         _upsert(
             self._collection,
@@ -98,6 +105,13 @@ class Store:
 
     def delete_sentences(self, source: str) -> None:
         self._sentences.delete(where={"source": source})
+
+    def delete_sentences_except(self, sources: Sequence[str]) -> None:
+        """Drop sentence vectors of documents no longer indexed (left by a killed ingest)."""
+        where = {"source": {"$nin": list(sources)}} if sources else None
+        ids = self._sentences.get(where=where, include=[])["ids"]
+        for i in range(0, len(ids), 5000):
+            self._sentences.delete(ids=ids[i : i + 5000])
 
     def sentence_vectors(self, keys: Sequence[SentenceKey]) -> dict[str, np.ndarray]:
         """Stored vectors for these sentences; a key whose stored span differs is left out."""

@@ -33,7 +33,9 @@ def test_markers_in():
 
 def test_reciprocal_rank_fusion_rewards_agreement():
     fused = reciprocal_rank_fusion([["a", "b", "c"], ["c", "a", "d"]], k=60)
-    ids = [i for i, _ in fused]
+    ids = sorted(fused, key=lambda i: -fused[i])
     assert ids[:2] == ["a", "c"]  # in both lists, near the top
     assert set(ids) == {"a", "b", "c", "d"}
-    assert dict(fused)["a"] == pytest.approx(1 / 61 + 1 / 62)
+    assert fused["a"] == pytest.approx(1 / 61 + 1 / 62)
+    weighted = reciprocal_rank_fusion([["a", "b"], ["b", "c"]], k=60, weights=[0.5, 1.0])
+    assert weighted["a"] == pytest.approx(0.5 / 61) and weighted["c"] == pytest.approx(1 / 62)

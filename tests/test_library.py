@@ -145,3 +145,42 @@ def test_ask_stream_yields_deltas_then_the_answer(hash_settings, seeds_copy):
     *deltas, final = parts
     assert isinstance(final, rag.Answer) and all(isinstance(d, str) for d in deltas)
     assert "".join(deltas) == final.answer
+
+
+def test_a_second_writer_waits_or_is_refused(hash_settings, seeds_copy):
+    lib = rag.Library(hash_settings)
+    other = rag.Library(hash_settings)
+    with lib._writing():
+        with pytest.raises(rag.IndexBusy, match="another process is writing"):
+            other.ingest([seeds_copy], wait=False)
+        assert other.ask("Who is Joshua Landis?").error is None  # readers are never blocked
+    assert other.ingest([seeds_copy], wait=False).ok
+
+
+def test_verify_and_repair_after_a_simulated_crash(hash_settings, seeds_copy):
+    lib = rag.Library(hash_settings)
+    lib.ingest([seeds_copy])
+    assert lib.verify().ok
+    # A killed ingest: new chunks stored for a file the manifest never recorded, and a document whose
+    # chunks went missing.
+    (seeds_copy / "late.txt").write_text("A late report on Deir ez-Zor with 12 attacks.\n", encoding="utf-8")
+    lib.ingest([seeds_copy / "late.txt"])
+    manifest = lib.manifest()
+    manifest.documents.pop("late.txt")
+    manifest.save(lib._manifest_path)
+    lib._store.delete(lib.manifest().documents["003_6c0ae818ca7918fe.txt"].chunk_ids[:2])
+    broken = lib.verify()
+    assert not broken.ok and broken.orphans >= 1 and broken.incomplete == ["003_6c0ae818ca7918fe.txt"]
+    report = lib.ingest([seeds_copy])
+    assert {f.source: f.status for f in report.files}["003_6c0ae818ca7918fe.txt"] == "added"
+    assert lib.verify().ok
+    assert sorted(lib.sources()) == sorted(p.name for p in seeds_copy.glob("*.txt"))
+
+
+def test_rebuild_rederives_everything(hash_settings, seeds_copy):
+    lib = rag.Library(hash_settings)
+    lib.ingest([seeds_copy])
+    before = sorted(lib.sources())
+    report = lib.rebuild()
+    assert {f.status for f in report.files} == {"added"} and sorted(lib.sources()) == before
+    assert lib.verify().ok

@@ -346,13 +346,13 @@ GATES = ("type", "question_specifics", "entities", "number_focus", "qualifiers",
 # Logistic model of "this sentence answers the question": P = sigmoid(BIAS + sum(w * feature)).
 # Fitted by `python evals/calibrate.py` on the dev set and the SQuAD subset, never on the seed test set.
 WEIGHTS = {
-    "cosine": 2.727,
-    "lex_sentence": 3.170,
-    "lex_paragraph": 2.953,
-    "missing_idf": 1.624,
-    "prior": 2.428,
+    "cosine": 4.094,
+    "lex_sentence": 3.266,
+    "lex_paragraph": -0.114,
+    "missing_idf": 0.615,
+    "prior": 4.903,
 }
-BIAS = -6.708
+BIAS = -6.855
 
 
 def _coverage(question_terms: dict[str, float], terms: set[str]) -> float:

@@ -268,8 +268,8 @@ def build(lib: rag.Library) -> gr.Blocks:
             inputs=[question, scope, turns, session, backend, llm_url, llm_model],
             outputs=[conversation, sources, turns, session, question],
         )
-        question.submit(ui.respond, **chat_io)
-        ask.click(ui.respond, **chat_io)
+        question.submit(ui.respond, **chat_io, api_name="ask")
+        ask.click(ui.respond, **chat_io, api_name=False)
         export_md.click(lambda t: gr.update(value=str(ui.export_markdown(t)), visible=True), [turns], [export_file])
         export_json.click(lambda t: gr.update(value=str(ui.export_json(t)), visible=True), [turns], [export_file])
         upload.upload(ui.add_reports, inputs=[upload], outputs=[upload_result, library, scope, to_remove])

@@ -1,0 +1,72 @@
+"""Regenerate benchmarks/RESULTS.md and its plots from benchmarks/results/bench-*.json.
+
+make bench          # runs `rag bench` at 1k, 10k and 50k distractors (with the baseline), then this
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+ROWS = [
+    ("paragraphs", "paragraphs in the corpus", None),
+    ("embed_only_per_s", "embed-only throughput (paragraphs/s)", None),
+    ("ingest_per_s", "ingest throughput (paragraphs/s)", "ingest_per_s"),
+    ("ingest_vs_embed_only", "ingest / embed-only", None),
+    ("retrieve_p50_ms", "retrieve p50 (ms)", "retrieve_p50_ms"),
+    ("retrieve_p95_ms", "retrieve p95 (ms)", "retrieve_p95_ms"),
+    ("answer_p50_ms", "answer p50, extractive end to end (ms)", None),
+    ("answer_p95_ms", "answer p95, extractive end to end (ms)", None),
+    ("recall_at_5", "recall@5 of the gold paragraph", "recall_at_5"),
+    ("rss_mb", "peak RSS (MB)", "rss_mb"),
+]
+
+
+def main() -> None:
+    results = sorted(
+        (json.loads(p.read_text()) for p in (HERE / "results").glob("bench-*.json")), key=lambda r: r["distractors"]
+    )
+    if not results:
+        raise SystemExit("no results: run `make bench` first")
+    sizes = [r["distractors"] for r in results]
+    lines = ["# Benchmarks", "", "Measured by `make bench` on this 2-core machine (CPU only); regenerate with it.", ""]
+    head = "| metric | " + " | ".join(f"{n:,} ours | {n:,} llama-index" for n in sizes) + " |"
+    lines += [head, "|---" * (1 + 2 * len(sizes)) + "|"]
+    for key, label, base_key in ROWS:
+        cells = []
+        for r in results:
+            cells.append(str(r.get(key, "")))
+            cells.append(str(r.get("baseline", {}).get(base_key, "")) if base_key else "")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines += ["", "![latency](latency.png) ![recall](recall.png)", ""]
+    (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    for name, keys, ylabel in [
+        ("latency", ["retrieve_p50_ms", "retrieve_p95_ms"], "ms"),
+        ("recall", ["recall_at_5"], "recall@5"),
+    ]:
+        fig, ax = plt.subplots(figsize=(6, 4))
+        for key in keys:
+            ax.plot(sizes, [r[key] for r in results], marker="o", label=f"ours {key}")
+            if all("baseline" in r for r in results):
+                ax.plot(
+                    sizes, [r["baseline"][key] for r in results], marker="s", linestyle="--", label=f"llama-index {key}"
+                )
+        ax.set_xscale("log")
+        ax.set_xlabel("distractor paragraphs")
+        ax.set_ylabel(ylabel)
+        ax.legend()
+        ax.grid(True, alpha=0.3)
+        fig.tight_layout()
+        fig.savefig(HERE / f"{name}.png", dpi=110)
+        plt.close(fig)
+
+
+if __name__ == "__main__":
+    main()
