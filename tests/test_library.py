@@ -50,7 +50,7 @@ def test_bad_files_fail_alone_and_nothing_stored_is_lost(hash_settings, seeds_co
     before = lib._store.count()
     (seeds_copy / "empty.txt").write_bytes(b"")
     (seeds_copy / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
-    (seeds_copy / "latin.txt").write_bytes(b"caf\xe9")
+    (seeds_copy / "control.txt").write_bytes(bytes(range(1, 32)) * 20)
     (seeds_copy / "new.md").write_text("# Notes\n\nA fresh report on Hama with 7 attacks.\n", encoding="utf-8")
     # A stored file turned to garbage keeps its old paragraphs.
     (seeds_copy / "001_08933ac444e6ce74.txt").write_bytes(b"\x00\x01\x02")
@@ -58,7 +58,7 @@ def test_bad_files_fail_alone_and_nothing_stored_is_lost(hash_settings, seeds_co
     got = {f.source: (f.status, f.reason) for f in report.files}
     assert got["empty.txt"] == ("failed", "empty file")
     assert got["image.txt"][0] == "failed" and "binary" in got["image.txt"][1]
-    assert got["latin.txt"][0] == "failed" and "UTF-8" in got["latin.txt"][1]
+    assert got["control.txt"][0] == "failed" and "binary" in got["control.txt"][1]
     assert got["001_08933ac444e6ce74.txt"][0] == "failed"
     assert got["new.md"][0] == "added"
     assert not report.ok
