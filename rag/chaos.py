@@ -78,7 +78,10 @@ def run(files: int, kills: int, work: Path, seeds: Path, use_hash: bool, seed: i
     )
     lib = rag.Library(settings)
     consistency = lib.verify()
-    stored = {p.id for p in lib._corpus_now().paragraphs}
+    paragraphs = lib._corpus_now().paragraphs
+    stored = {p.id for p in paragraphs}
+    # The same stretch of the same file stored twice, under whatever id, is a duplicate.
+    duplicates = len(paragraphs) - len({(p.source, p.start, p.end) for p in paragraphs})
     expected = _expected(corpus)
     # The same corpus indexed once, without interruption, must give the same answers.
     clean = rag.Library(settings.model_copy(update={"index": work / "clean-index"}))
@@ -93,6 +96,7 @@ def run(files: int, kills: int, work: Path, seeds: Path, use_hash: bool, seed: i
         "paragraphs_expected": len(expected),
         "paragraphs_stored": len(stored),
         "lost": len(expected - stored),
+        "duplicates": duplicates,
         "extra_or_stale": len(stored - expected),
         "orphan_chunks": consistency.orphans,
         "consistent": consistency.ok,
@@ -114,6 +118,7 @@ def main() -> None:
     ok = (
         result["consistent"]
         and not result["lost"]
+        and not result["duplicates"]
         and not result["extra_or_stale"]
         and result["final_ingest_exit"] == 0
     )

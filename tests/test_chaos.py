@@ -13,6 +13,7 @@ def test_killed_ingests_leave_every_paragraph_exactly_once(tmp_path, monkeypatch
     result = run(files=40, kills=6, work=tmp_path / "chaos", seeds=SEEDS, use_hash=True)
     assert result["kills"] == 6
     assert result["final_ingest_exit"] == 0
-    assert result["lost"] == 0 and result["extra_or_stale"] == 0 and result["orphan_chunks"] == 0
+    assert result["lost"] == 0 and result["duplicates"] == 0
+    assert result["extra_or_stale"] == 0 and result["orphan_chunks"] == 0
     assert result["consistent"]
     assert result["same_answers"] == "40/40"

@@ -16,6 +16,10 @@ import rag
 from rag.answer.llm import make_llm
 from rag.ui.render import Turn, conversation_html, conversation_markdown, esc, safe_file_name, sources_html
 
+# Streamed text is shown at most this often: each update re-sends the whole conversation, and a
+# browser gains nothing from more than a few repaints a second.
+STREAM_INTERVAL_S = 0.1
+
 CSS = """
 #conversation { min-height: 360px; }
 .turn { margin: 0 0 14px 0; }
@@ -177,6 +181,7 @@ class ChatApp:
         turns.append(turn)
         yield conversation_html(turns), sources_html(turns, files), turns, session, ""
         started = time.perf_counter()
+        last_shown = 0.0
         try:
             llm = self.llm_for(backend, llm_url, llm_model)
             for part in self.lib.chat_stream(session, turn.question, sources=scope or None, llm=llm):
@@ -185,7 +190,10 @@ class ChatApp:
                     part.timings_ms["total"] = (time.perf_counter() - started) * 1000
                 else:
                     turn.partial += part
-                    yield conversation_html(turns), sources_html(turns, files), turns, session, ""
+                    now = time.perf_counter()
+                    if now - last_shown >= STREAM_INTERVAL_S:
+                        last_shown = now
+                        yield conversation_html(turns), gr.skip(), turns, session, ""
         except (rag.InvalidQuestion, rag.LLMError) as exc:
             turn.error = str(exc)
         yield conversation_html(turns), sources_html(turns, files), turns, session, ""
