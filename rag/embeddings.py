@@ -77,6 +77,12 @@ class SentenceTransformerEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]
 
+    def token_counts(self, texts: Sequence[str]) -> tuple[list[int], list[int]]:
+        """(tokens in each text, tokens the model actually reads after its length limit), for accounting."""
+        limit = self._model.max_seq_length
+        full = [len(ids) for ids in self._model.tokenizer(list(texts), truncation=False)["input_ids"]]
+        return full, [min(n, limit) for n in full]
+
     def embed_with_spans(
         self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
     ) -> tuple[np.ndarray, list[np.ndarray]]:

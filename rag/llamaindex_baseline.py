@@ -14,6 +14,15 @@ from rag.embeddings import packaged_model_path
 from rag.store import chroma_collection
 
 
+def chunk_texts(corpus: Path) -> list[str]:
+    """The texts `build` embeds, split again the same way (for the bench's token accounting)."""
+    from llama_index.core import SimpleDirectoryReader
+    from llama_index.core.node_parser import SentenceSplitter
+
+    documents = SimpleDirectoryReader(str(corpus), required_exts=[".txt"]).load_data()
+    return [n.get_content() for n in SentenceSplitter().get_nodes_from_documents(documents)]
+
+
 def build(corpus: Path, index_dir: Path):
     from llama_index.core import SimpleDirectoryReader, StorageContext, VectorStoreIndex
     from llama_index.core.node_parser import SentenceSplitter
