@@ -57,7 +57,7 @@ def run(ask, clients: int, seconds: float, questions: list[str], min_questions: 
     elapsed = time.perf_counter() - started
     rss_end = rss_of()
     ordered = sorted(latencies)
-    first = rss_marks.get("after_100", rss_end)
+    first = rss_marks.get("after_100", rss_end) or 1  # 0 when there is no server process to watch
     return {
         "clients": clients,
         "seconds": round(elapsed, 1),

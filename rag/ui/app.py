@@ -193,7 +193,9 @@ class ChatApp:
                     now = time.perf_counter()
                     if now - last_shown >= STREAM_INTERVAL_S:
                         last_shown = now
-                        yield conversation_html(turns), gr.skip(), turns, session, ""
+                        # The sources panel is sent unchanged: gr.skip() would make Gradio build a new
+                        # component per update and keep it for the session's life (memory grows per question).
+                        yield conversation_html(turns), sources_html(turns, files), turns, session, ""
         except (rag.InvalidQuestion, rag.LLMError) as exc:
             turn.error = str(exc)
         yield conversation_html(turns), sources_html(turns, files), turns, session, ""
