@@ -3,6 +3,7 @@
 import codecs
 import json
 import os
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -36,10 +37,21 @@ def hostile(tmp_path):
     os.symlink(d / "loop-b.txt", d / "loop-a.txt")
     os.symlink(d / "loop-a.txt", d / "loop-b.txt")
     os.mkfifo(d / "pipe.txt")  # reading it would block forever
+    (d / "locked.txt").write_text("A report nobody may read.\n", encoding="utf-8")
+    (d / "locked.txt").chmod(0)
     return d
 
 
-def test_every_hostile_file_has_a_defined_outcome(hash_settings, seeds_copy, hostile):
+def test_every_hostile_file_has_a_defined_outcome(hash_settings, seeds_copy, hostile, monkeypatch):
+    if os.geteuid() == 0:  # root reads a mode-000 file anyway: make the kernel's refusal happen regardless
+        real_read_bytes = Path.read_bytes
+
+        def read_bytes(self):
+            if self.name == "locked.txt":
+                raise PermissionError(13, "Permission denied", str(self))
+            return real_read_bytes(self)
+
+        monkeypatch.setattr(Path, "read_bytes", read_bytes)
     lib = rag.Library(hash_settings)
     assert lib.ingest([seeds_copy]).ok
     before = set(lib.sources())
@@ -54,6 +66,7 @@ def test_every_hostile_file_has_a_defined_outcome(hash_settings, seeds_copy, hos
         "loop-a.txt": "not a regular file",
         "loop-b.txt": "not a regular file",
         "pipe.txt": "not a regular file",
+        "locked.txt": "cannot read file: Permission denied",
     }
     for name, reason in expected_failures.items():
         assert got[name][0] == "failed" and reason in got[name][1], (name, got[name])
