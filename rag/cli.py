@@ -323,6 +323,9 @@ def rebuild(index: Path = IndexOption, chroma_url: Optional[str] = ChromaOption)
 def bench_cmd(
     paragraphs: int = typer.Option(1000, "--paragraphs", help="Distractor paragraphs around the five seeds."),
     baseline: bool = typer.Option(False, "--baseline", help="Also measure a plain llama-index pipeline."),
+    embed_only: bool = typer.Option(
+        True, "--embed-only/--no-embed-only", help="Measure the model's own encode throughput first (doubles the time)."
+    ),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Write the numbers here."),
     work: Path = typer.Option(Path("build/bench"), "--work", help="Folder for generated corpora and indexes."),
     seeds: Path = typer.Option(Path("seeds"), "--seeds"),
@@ -334,7 +337,7 @@ def bench_cmd(
     """Measure ingest and query cost, and recall, at a corpus size (see benchmarks/README.md)."""
     from rag import bench
 
-    result = bench.bench(paragraphs, work, seeds, eval_set, squad if squad.exists() else None, baseline)
+    result = bench.bench(paragraphs, work, seeds, eval_set, squad if squad.exists() else None, baseline, embed_only)
     table = Table(title=f"rag bench: {paragraphs} distractors")
     table.add_column("metric")
     table.add_column("ours", justify="right")
