@@ -1,5 +1,6 @@
 """The UI's event handlers over a real index (hash embedder), and how the server is exposed."""
 
+import gc
 import json
 
 import pytest
@@ -80,6 +81,21 @@ def test_exports(ui):
     assert md.startswith("# Conversation") and "[^1]:" in md
     data = json.loads(ui.export_json(turns).read_text(encoding="utf-8"))
     assert data[0]["question"].startswith("When did Abu Hafs") and "citations" in data[0]
+
+
+def test_concurrent_exports_never_share_a_file_and_go_away_with_the_app(hash_settings, seeds_copy):
+    lib = rag.Library(hash_settings)
+    lib.ingest([seeds_copy])
+    app = ChatApp(lib)
+    _, _, mine, _, _ = run(app.respond("When did Abu Hafs take over the organization's leadership?", None, []))
+    _, _, theirs, _, _ = run(app.respond("Which think tank is Aron Lund a fellow with?", None, []))
+    my_file, their_file = app.export_markdown(mine), app.export_markdown(theirs)
+    assert my_file != their_file and my_file.name == their_file.name == "conversation.md"
+    assert "Abu Hafs" in my_file.read_text(encoding="utf-8"), "a later export must not overwrite an earlier one"
+    exports = my_file.parent.parent
+    del app
+    gc.collect()
+    assert not exports.exists(), "export files must not pile up in /tmp after the app is gone"
 
 
 def test_server_binds_loopback_and_requires_login_when_asked(hash_settings):

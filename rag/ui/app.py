@@ -8,6 +8,7 @@ import shutil
 import tempfile
 import threading
 import time
+import weakref
 from pathlib import Path
 
 import gradio as gr
@@ -74,6 +75,7 @@ class ChatApp:
         self.lib = lib
         self.settings = lib.settings
         self._exports = Path(tempfile.mkdtemp(prefix="rag-export-"))
+        weakref.finalize(self, shutil.rmtree, self._exports, ignore_errors=True)
         self._llms: dict[tuple, rag.LLM] = {}
         self._llm_lock = threading.Lock()
 
@@ -200,13 +202,17 @@ class ChatApp:
             turn.error = str(exc)
         yield conversation_html(turns), sources_html(turns, files), turns, session, ""
 
+    def _export_path(self, name: str) -> Path:
+        # A folder per export: two analysts exporting at once must never download each other's conversation.
+        return Path(tempfile.mkdtemp(dir=self._exports)) / name
+
     def export_markdown(self, turns: list[Turn]) -> Path:
-        path = self._exports / "conversation.md"
+        path = self._export_path("conversation.md")
         path.write_text(conversation_markdown(turns or []), encoding="utf-8")
         return path
 
     def export_json(self, turns: list[Turn]) -> Path:
-        path = self._exports / "conversation.json"
+        path = self._export_path("conversation.json")
         data = [t.answer.to_dict() for t in turns or [] if t.answer is not None]
         path.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
         return path
