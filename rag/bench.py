@@ -2,12 +2,14 @@
 
 The corpus is the five seed reports surrounded by N distractor paragraphs made from the seeds' and the
 SQuAD subset's sentences: shuffled, recombined, with numbers, names and months varied so that no
-distractor repeats a seed fact. The seed eval questions keep their gold paragraphs, so retrieval quality
-under distractors is measurable. Each pipeline runs in its own process, so memory is its own.
+distractor repeats a seed sentence or holds an eval question's evidence. The seed eval questions keep their
+gold paragraphs as the only ones stating their facts, so retrieval quality under distractors is measurable.
+Each pipeline runs in its own process, so memory is its own.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -25,6 +27,8 @@ from rag.settings import Settings
 from rag.text import sentence_spans
 
 PARAGRAPHS_PER_FILE = 25
+# Bumped when the generator changes, so a corpus left from an older one is made again.
+GENERATOR_VERSION = 2
 _NUMBER = re.compile(r"\b\d[\d,]*(?:\.\d+)?\b")
 _MONTHS = "January February March April May June July August September October November December".split()
 _PLACES = (
@@ -74,11 +78,30 @@ def _vary(sentence: str, rng: random.Random) -> str:
     return re.sub(r"\b[A-Z][a-z]+(?:\s+(?:al-)?[A-Z][a-z]+)*", name, out)
 
 
-def make_corpus(n: int, out: Path, seeds: Path, squad: Path | None = None, seed: int = 13) -> Path:
-    """Write the five seeds plus ``n`` distractor paragraphs under ``out``; the same (n, seed) gives the
-    same bytes. Returns ``out``."""
+def _distractor_sentence(pool: list[str], originals: set[str], rng: random.Random, protected: tuple[str, ...]) -> str:
+    """A pool sentence with its facts changed. Sentences that come out unchanged (nothing to vary, or every
+    name kept by chance) or still holding protected text are drawn again: a copy of a seed fact elsewhere
+    would make its question ambiguous, and recall would measure a coin toss between copies."""
+    for _ in range(10_000):
+        varied = _vary(rng.choice(pool), rng)
+        if varied not in originals and not any(p in varied for p in protected):
+            return varied
+    raise ValueError("the sentence pool has nothing that can be varied")
+
+
+def make_corpus(
+    n: int,
+    out: Path,
+    seeds: Path,
+    squad: Path | None = None,
+    seed: int = 13,
+    protected: tuple[str, ...] = (),
+) -> Path:
+    """Write the five seeds plus ``n`` distractor paragraphs under ``out``; no distractor contains any of
+    ``protected`` (the eval questions' evidence). The same arguments give the same bytes. Returns ``out``."""
     marker = out / ".complete"
-    if marker.exists() and marker.read_text() == f"{n}:{seed}":
+    stamp = f"{GENERATOR_VERSION}:{n}:{seed}:{hashlib.sha256(repr(sorted(protected)).encode()).hexdigest()[:16]}"
+    if marker.exists() and marker.read_text() == stamp:
         return out
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
@@ -86,17 +109,18 @@ def make_corpus(n: int, out: Path, seeds: Path, squad: Path | None = None, seed:
         shutil.copyfile(f, out / f.name)
     rng = random.Random(seed)
     pool = _sentence_pool(seeds, squad)
+    originals = set(pool)
     paragraphs = []
     seen = set()
     while len(paragraphs) < n:
-        text = " ".join(_vary(rng.choice(pool), rng) for _ in range(rng.randint(2, 5)))
+        text = " ".join(_distractor_sentence(pool, originals, rng, protected) for _ in range(rng.randint(2, 5)))
         if text not in seen:
             seen.add(text)
             paragraphs.append(text)
     for i in range(0, n, PARAGRAPHS_PER_FILE):
         body = "\n\n".join(paragraphs[i : i + PARAGRAPHS_PER_FILE])
         (out / f"distractor_{i // PARAGRAPHS_PER_FILE:05d}.txt").write_text(body + "\n", encoding="utf-8")
-    marker.write_text(f"{n}:{seed}")
+    marker.write_text(stamp)
     return out
 
 
@@ -242,7 +266,8 @@ def bench(
     baseline: bool,
     ceiling: bool = True,
 ) -> dict:
-    corpus = make_corpus(paragraphs, work / f"corpus-{paragraphs}", seeds, squad)
+    evidence = tuple(q["evidence"] for q in _questions(eval_set) if q["answerable"])
+    corpus = make_corpus(paragraphs, work / f"corpus-{paragraphs}", seeds, squad, protected=evidence)
     result = {"distractors": paragraphs}
     ours = _in_child("ours", corpus=corpus, index=work / f"index-{paragraphs}", eval_set=eval_set, ceiling=ceiling)
     result.update(ours)
