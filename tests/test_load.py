@@ -4,15 +4,13 @@ memory flat. The full 32-client, 60-second run is `python -m rag.load` (see READ
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 
 import rag
 from rag.load import api_load, ui_load
 
-from .conftest import ROOT, SEEDS, free_port
+from .conftest import ROOT, SEEDS, free_port, wait_until_serving
 
 pytestmark = pytest.mark.integration
 
@@ -40,14 +38,7 @@ def test_ui_clients(index):
     )
     url = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.time() + 180
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(url, timeout=2)
-                break
-            except OSError:
-                assert server.poll() is None
-                time.sleep(0.5)
+        wait_until_serving(url, server, 180, "the app")
         result = ui_load(
             url,
             clients=8,

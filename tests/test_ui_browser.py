@@ -5,12 +5,11 @@ import shutil
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from .conftest import free_port
+from .conftest import free_port, wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "build" / "test-artifacts"
@@ -57,21 +56,10 @@ def server(tmp_path_factory):
     env.pop("RAG_AUTH", None)
     rag_bin = Path(sys.executable).parent / "rag"
     subprocess.run([rag_bin, "ingest", str(corpus)], env=env, check=True, capture_output=True, timeout=600)
-    log = (work / "app.log").open("w")
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with (work / "app.log").open("w") as log:
+        proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{env['RAG_PORT']}/"
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError((work / "app.log").read_text())
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        raise RuntimeError("the app did not start: " + (work / "app.log").read_text())
+    wait_until_serving(url, proc, 180, "the app", work / "app.log")
     yield {"url": url, "work": work, "index": work / "index"}
     proc.terminate()
     proc.wait(timeout=30)
