@@ -74,8 +74,8 @@ class ChatApp:
     def __init__(self, lib: rag.Library):
         self.lib = lib
         self.settings = lib.settings
-        self._exports = Path(tempfile.mkdtemp(prefix="rag-export-"))
-        weakref.finalize(self, shutil.rmtree, self._exports, ignore_errors=True)
+        self._exports: Path | None = None  # made on the first export: most app processes never export
+        self._exports_lock = threading.Lock()
         self._llms: dict[tuple, rag.LLM] = {}
         self._llm_lock = threading.Lock()
 
@@ -204,6 +204,10 @@ class ChatApp:
 
     def _export_path(self, name: str) -> Path:
         # A folder per export: two analysts exporting at once must never download each other's conversation.
+        with self._exports_lock:
+            if self._exports is None:
+                self._exports = Path(tempfile.mkdtemp(prefix="rag-export-"))
+                weakref.finalize(self, shutil.rmtree, self._exports, ignore_errors=True)
         return Path(tempfile.mkdtemp(dir=self._exports)) / name
 
     def export_markdown(self, turns: list[Turn]) -> Path:
