@@ -137,6 +137,11 @@ def _questions(eval_set: Path) -> list[dict]:
     return [json.loads(line) for line in eval_set.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def eval_evidence(eval_set: Path) -> tuple[str, ...]:
+    """The evidence strings of the set's answerable questions: what no distractor may contain."""
+    return tuple(q["evidence"] for q in _questions(eval_set) if q["answerable"])
+
+
 def _gold(item: dict, text: str, source: str) -> bool:
     return source == item["source"] and item["evidence"] in text
 
@@ -266,8 +271,7 @@ def bench(
     baseline: bool,
     ceiling: bool = True,
 ) -> dict:
-    evidence = tuple(q["evidence"] for q in _questions(eval_set) if q["answerable"])
-    corpus = make_corpus(paragraphs, work / f"corpus-{paragraphs}", seeds, squad, protected=evidence)
+    corpus = make_corpus(paragraphs, work / f"corpus-{paragraphs}", seeds, squad, protected=eval_evidence(eval_set))
     result = {"distractors": paragraphs}
     ours = _in_child("ours", corpus=corpus, index=work / f"index-{paragraphs}", eval_set=eval_set, ceiling=ceiling)
     result.update(ours)

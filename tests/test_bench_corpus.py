@@ -1,15 +1,8 @@
 """The bench's distractor generator keeps its promise: gold paragraphs stay the only ones stating their facts."""
 
-import json
-
-from rag.bench import _sentence_pool, make_corpus
+from rag.bench import _sentence_pool, eval_evidence, make_corpus
 
 from .conftest import ROOT, SEEDS
-
-
-def _evidence() -> tuple[str, ...]:
-    lines = (ROOT / "evals" / "seed_qa.jsonl").read_text(encoding="utf-8").splitlines()
-    return tuple(q["evidence"] for q in map(json.loads, filter(None, lines)) if q["answerable"])
 
 
 def _distractors(corpus) -> list[str]:
@@ -17,7 +10,7 @@ def _distractors(corpus) -> list[str]:
 
 
 def test_no_distractor_repeats_a_seed_sentence_or_holds_eval_evidence(tmp_path):
-    evidence = _evidence()
+    evidence = eval_evidence(ROOT / "evals" / "seed_qa.jsonl")
     corpus = make_corpus(2000, tmp_path / "c", SEEDS, protected=evidence)
     distractors = _distractors(corpus)
     assert len(distractors) == 2000
