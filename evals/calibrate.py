@@ -1,20 +1,21 @@
-"""Fit the extractive answerer's support model and abstention threshold.
+"""Calibrate the reader's abstention on whole-pipeline answers to validation questions.
 
-    .venv/bin/python evals/calibrate.py                 # fit on dev_qa + SQuAD subset, report seed_qa
-    .venv/bin/python evals/calibrate.py --report-only   # just score the current weights
+    .venv/bin/python evals/calibrate.py            # fits, writes rag/reader/weights/calibration.json
 
-The model is a logistic regression over per-sentence features (rag/answer/extractive.py): a sentence is a
-positive when it states a gold answer and lies in the gold paragraph. The seed set (evals/seed_qa.jsonl)
-is the held-out test set: it is reported here, never fitted on. Paste the printed WEIGHTS, BIAS and
-min_support into rag/answer/extractive.py and rag/settings.py.
+The questions are those of the SQuAD 2.0 articles the reader was *not* trained on (their names are in
+rag/reader/weights/reader.json): each article's paragraphs are ingested as reports, every question is
+retrieved and read as the product does, and the best span's margin over "no answer" is recorded with whether
+its sentence holds a gold answer. A logistic fit turns the margin into P(right); the threshold and the number
+of paragraphs read are the ones that get most questions right (answers right + correct abstentions).
+The seed set (evals/seed_qa.jsonl) is the test set: never read here.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,132 +24,140 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import rag  # noqa: E402
 from rag import evals  # noqa: E402
-from rag.answer import extractive  # noqa: E402
+from rag.answer.extractive import ExtractiveAnswerer, sentence_around  # noqa: E402
+from rag.reader.model import CONFIG_FILE, WEIGHTS_DIR  # noqa: E402
+from rag.reader.read import CALIBRATION_FILE  # noqa: E402
+from rag.text import numbers_in  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-SQUAD = ROOT.parent / "shared" / "benchmarks" / "squad2-dev-subset" / "data.json"
-KEYS = list(extractive.WEIGHTS)
+SQUAD_TRAIN = ROOT.parent / "shared" / "benchmarks" / "squad2-dev-train" / "data.json"
+MAX_READ = 6
 
 
-@dataclass
-class Question:
-    answerable: bool
-    features: np.ndarray  # one row per candidate sentence: the weighted features
-    gates: np.ndarray  # True where the sentence passes every gate
-    labels: np.ndarray  # 1 where the sentence states a gold answer in the gold paragraph
-
-
-def collect(set_path: Path, index: Path) -> list[Question]:
-    items, corpus = evals.load_set(set_path, ROOT / "seeds", index)
-    lib = rag.open(index)
-    lib.ingest([corpus])
-    scorer = lib.sentence_scorer()
-    out = []
-    for item in items:
-        cands = scorer.features(item.question, lib.retrieve(item.question))
-        feats = np.array([[c.features[k] for k in KEYS] for c in cands]).reshape(-1, len(KEYS))
-        gates = np.array([all(c.features[g] >= 1.0 for g in extractive.GATES) for c in cands], dtype=bool)
-        labels = np.array(
-            [
-                item.answerable
-                and item.evidence in c.evidence.paragraph.text
-                and evals.is_correct(c.text, item.answers)
-                for c in cands
-            ],
-            dtype=float,
-        )
-        out.append(Question(item.answerable, feats, gates, labels))
+def validation_set(weights: Path, out: Path) -> Path:
+    """The validation articles of the reader's training split, as a SQuAD-format eval set file."""
+    held_out = set(json.loads((weights / CONFIG_FILE).read_text())["trained"]["validation_articles"])
+    raw = json.loads(SQUAD_TRAIN.read_text(encoding="utf-8"))
+    subset = {
+        "source": raw["source"] + "; the reader's validation articles",
+        "articles": [a for a in raw["articles"] if a["title"] in held_out],
+        "questions": [q for q in raw["questions"] if q["article"] in held_out],
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(subset), encoding="utf-8")
     return out
 
 
-def fit(questions: list[Question], l2: float = 1.0, steps: int = 50) -> tuple[np.ndarray, float]:
-    """L2-regularized logistic regression by Newton's method over the sentences that pass the gates;
-    positives up-weighted to balance classes."""
-    x = np.vstack([q.features[q.gates] for q in questions])
-    y = np.concatenate([q.labels[q.gates] for q in questions])
-    x1 = np.hstack([x, np.ones((len(x), 1))])
-    pos = max(y.sum(), 1.0)
-    sample_w = np.where(y > 0, (len(y) - pos) / pos, 1.0)
-    w = np.zeros(x1.shape[1])
-    reg = np.full(x1.shape[1], l2)
-    reg[-1] = 0.0
-    for _ in range(steps):
-        p = 1 / (1 + np.exp(-(x1 @ w)))
-        grad = x1.T @ (sample_w * (p - y)) + reg * w
-        hess = (x1 * (sample_w * p * (1 - p))[:, None]).T @ x1 + np.diag(reg)
-        w -= np.linalg.solve(hess, grad)
-    return w[:-1], float(w[-1])
+def collect(set_path: Path, index: Path, weights: Path, limit: int | None = None) -> list[dict]:
+    """Per question: for each of the top MAX_READ paragraphs, the reader's margin, whether its sentence is
+    right, and whether the paragraph states the numbers the question does."""
+    items, corpus = evals.load_set(set_path, ROOT / "seeds", index)
+    items = items[:limit] if limit else items
+    lib = rag.open(settings=rag.Settings(index=index, reader_weights=weights))
+    lib.ingest([corpus])
+    answerer = ExtractiveAnswerer(lib.reader, MAX_READ, 0.0, number_rule=False)  # every reading, no rule
+    rows = []
+    for n, item in enumerate(items, 1):
+        evidence = lib.retrieve(item.question)
+        rank = {e.paragraph.id: i for i, e in enumerate(evidence, 1)}
+        passages = []
+        for ev, reading in answerer.read(item.question, evidence):
+            s, e = sentence_around(ev, reading.start, reading.end)
+            passages.append(
+                {
+                    "rank": rank[ev.paragraph.id],
+                    "margin": reading.margin,
+                    "right": item.answerable and evals.is_correct(ev.paragraph.text[s:e], item.answers),
+                    "numbers_stated": numbers_in(item.question) <= numbers_in(ev.paragraph.text),
+                }
+            )
+        rows.append({"answerable": item.answerable, "passages": passages})
+        if n % 200 == 0:
+            print(f"  {n}/{len(items)} questions read", file=sys.stderr, flush=True)
+    return rows
 
 
-def outcomes(questions: list[Question], w: np.ndarray, b: float, threshold: float) -> dict[str, float]:
-    correct = abstained_ans = abstained_unans = n_ans = n_unans = 0
-    for q in questions:
-        if not len(q.features):
-            top_p, top_label = 0.0, 0.0
-        else:
-            probs = np.where(q.gates, 1 / (1 + np.exp(-(q.features @ w + b))), 0.0)
-            i = int(np.argmax(probs))
-            top_p, top_label = probs[i], q.labels[i]
-        abstain = top_p < threshold
-        if q.answerable:
-            n_ans += 1
-            abstained_ans += abstain
-            correct += (not abstain) and top_label > 0
-        else:
-            n_unans += 1
-            abstained_unans += abstain
-    return {
-        "accuracy": correct / max(n_ans, 1),
-        "abstention_recall": abstained_unans / max(n_unans, 1),
-        "false_abstention": abstained_ans / max(n_ans, 1),
-    }
+def decide(rows: list[dict], k: int, number_rule: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each question's best margin among the top k paragraphs (minus those failing the rule), and whether
+    that answer is right; questions with no reading get -inf."""
+    margins, right, answerable = [], [], []
+    for row in rows:
+        cands = [p for p in row["passages"] if p["rank"] <= k and (p["numbers_stated"] or not number_rule)]
+        best = max(cands, key=lambda p: p["margin"], default=None)
+        margins.append(best["margin"] if best else -np.inf)
+        right.append(bool(best and best["right"]))
+        answerable.append(row["answerable"])
+    return np.array(margins), np.array(right), np.array(answerable)
 
 
-def pick_threshold(questions: list[Question], w: np.ndarray, b: float, max_false_abstention: float) -> float:
-    """The lowest threshold with the best abstention recall less three times the false-abstention rate
-    (refusing a question the reports answer costs an analyst more than one more guess to check), within
-    the false-abstention bound."""
-    best, best_key = 0.0, -np.inf
-    for t in np.linspace(0.0, 0.99, 100):
-        o = outcomes(questions, w, b, float(t))
-        key = o["abstention_recall"] - 3 * o["false_abstention"]
-        if o["false_abstention"] <= max_false_abstention and key > best_key + 1e-9:
-            best, best_key = float(t), key
+def best_cut(margins: np.ndarray, right: np.ndarray, answerable: np.ndarray) -> tuple[float, float]:
+    """The margin cut with most questions right: answers right above it, abstentions on unanswerable below."""
+    best = (-1.0, 0.0)
+    for cut in np.unique(np.concatenate([margins[np.isfinite(margins)], [np.inf]])):
+        answered = margins >= cut
+        score = float((np.where(answered, right, ~answerable)).mean())
+        best = max(best, (score, float(cut)))
     return best
 
 
-def report(name: str, questions: list[Question], w: np.ndarray, b: float, t: float) -> None:
-    o = outcomes(questions, w, b, t)
-    print(f"  {name:10s} " + "  ".join(f"{k}={v:.3f}" for k, v in o.items()))
+def fit_logistic(x: np.ndarray, y: np.ndarray, steps: int = 50) -> tuple[float, float]:
+    """P(y) = sigmoid(a x + b) by Newton's method with a little ridge."""
+    w = np.zeros(2)
+    X = np.stack([x, np.ones_like(x)], 1)
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-X @ w))
+        grad = X.T @ (p - y) + 1e-3 * w
+        hess = X.T @ (X * (p * (1 - p))[:, None]) + 1e-3 * np.eye(2)
+        w -= np.linalg.solve(hess, grad)
+    return float(w[0]), float(w[1])
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--report-only", action="store_true")
-    ap.add_argument("--max-false-abstention", type=float, default=0.07)
-    args = ap.parse_args()
-
-    build = ROOT / "build"
-    sets = {
-        "dev": collect(ROOT / "evals" / "dev_qa.jsonl", build / "eval-index"),
-        "squad": collect(SQUAD, build / "squad-index"),
-        "seed": collect(ROOT / "evals" / "seed_qa.jsonl", build / "eval-index"),
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--weights", type=Path, default=WEIGHTS_DIR)
+    parser.add_argument("--index", type=Path, default=ROOT / "build" / "calibrate-index")
+    parser.add_argument("--questions", type=int, default=None, help="only the first N questions (a dry run)")
+    parser.add_argument("--dry-run", action="store_true", help="print the fit, write nothing")
+    args = parser.parse_args()
+    set_path = validation_set(args.weights, args.index.parent / "reader-validation.json")
+    rows = collect(set_path, args.index, args.weights, args.questions)
+    (args.index.parent / "calibration-rows.json").write_text(json.dumps(rows))
+    print(f"{len(rows)} validation questions, {sum(r['answerable'] for r in rows)} answerable")
+    print("paragraphs read | number rule | most right (share)")
+    results = {}
+    for k in range(1, MAX_READ + 1):
+        for rule in (False, True):
+            results[(k, rule)] = best_cut(*decide(rows, k, rule))
+            print(f"{k:15d} | {str(rule):11s} | {results[(k, rule)][0]:.4f}")
+    # Fewer paragraphs read is faster: take the smallest k within half a point of the best.
+    top = max(score for score, _ in results.values())
+    k, rule = min((key for key, (score, _) in results.items() if score >= top - 0.005), key=lambda kr: (kr[0], kr[1]))
+    margins, right, answerable = decide(rows, k, rule)
+    finite = np.isfinite(margins)
+    slope, intercept = fit_logistic(margins[finite], right[finite].astype(float))
+    score, cut = results[(k, rule)]
+    threshold = 1 / (1 + np.exp(-(slope * cut + intercept))) if np.isfinite(cut) else 1.0
+    answered = margins >= cut
+    calibration = {
+        "slope": round(slope, 5),
+        "intercept": round(intercept, 5),
+        "threshold": round(float(threshold), 5),
+        "reader_k": k,
+        "number_rule": rule,
+        "fitted_on": {
+            "questions": len(rows),
+            "articles": sorted(a["title"] for a in json.loads(set_path.read_text())["articles"]),
+            "overall_right": round(score, 4),
+            "answered": round(float(answered.mean()), 4),
+            "answers_right": round(float(right[answered].mean()) if answered.any() else 0.0, 4),
+            "abstained_on_answerable": round(float((~answered[answerable]).mean()), 4),
+            "abstained_on_unanswerable": round(float((~answered[~answerable]).mean()), 4),
+        },
     }
-    if args.report_only:
-        w = np.array([extractive.WEIGHTS[k] for k in KEYS])
-        b = extractive.BIAS
-        t = rag.Settings().min_support
-    else:
-        train = sets["dev"] + sets["squad"]
-        w, b = fit(train)
-        t = pick_threshold(sets["dev"], w, b, args.max_false_abstention)
-        print("WEIGHTS = {" + ", ".join(f'"{k}": {v:.3f}' for k, v in zip(KEYS, w)) + "}")
-        print(f"BIAS = {b:.3f}")
-        print(f"min_support = {t:.2f}")
-    print("at this threshold:")
-    for name, qs in sets.items():
-        report(name + (" (held out)" if name == "seed" else ""), qs, w, b, t)
+    if not args.dry_run:
+        (args.weights / CALIBRATION_FILE).write_text(json.dumps(calibration, indent=1) + "\n")
+    print(json.dumps(calibration, indent=1))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -18,13 +18,14 @@ from typing import Callable, Iterable, Iterator, Sequence
 import numpy as np
 from filelock import FileLock, Timeout
 
-from rag.answer import ABSTAIN_MESSAGE
-from rag.answer.extractive import ExtractiveAnswerer, SentenceScorer, answers_the_question
-from rag.answer.grounded import LLMAnswerer, Verifier
+from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.grounded import Verifier
+from rag.answer.policy import AnswerPolicy, Outcome
 from rag.answer.llm import LLM, make_llm
 from rag.chat import ChatSession, condense
 from rag.embeddings import Embedder, embedder_name, load_embedder
 from rag.manifest import Candidate, DocEntry, Manifest, decide, discover, removed_sources
+from rag.reader.read import Reader, load_reader
 from rag.paragraphs import CHUNKING_VERSION, assign_pages, chunk_paragraph, paragraph_sentences, split_paragraphs
 from rag.readers import ReadError, ensure_supported, extract, read_bytes
 from rag.retrieve import Corpus, fuse, indexed_text
@@ -132,6 +133,7 @@ class Library:
         self._manifest_path = self._index / f"manifest-{self.fingerprint}-{where}.json"
         self._write_lock = FileLock(str(self._index / ".write.lock"))
         self._embedder: Embedder | None = None
+        self._reader: Reader | None = None
         self._llm: LLM | None = llm
         self._query_vectors: dict[str, np.ndarray] = {}  # retrieval and sentence scoring share one
         self._corpus: Corpus | None = None
@@ -146,6 +148,15 @@ class Library:
                 self._embedder = load_embedder(self.settings)
             return self._embedder
 
+    @property
+    def reader(self) -> Reader:
+        """The trained short-answer reader (rag/reader), loaded once per process."""
+        with self._state_lock:
+            if self._reader is None:
+                weights = self.settings.reader_weights
+                self._reader = load_reader(str(weights)) if weights else load_reader()
+            return self._reader
+
     def _corpus_now(self) -> Corpus:
         with self._state_lock:
             if self._corpus is None:
@@ -154,7 +165,7 @@ class Library:
 
     def warm_up(self) -> None:
         """Load the model and the in-memory corpus now (a server does this before its first question)."""
-        self.embedder, self._corpus_now()
+        self.embedder, self.reader, self._corpus_now()
 
     def manifest(self) -> Manifest:
         return Manifest.load(self._manifest_path, self.fingerprint)
@@ -454,10 +465,6 @@ class Library:
         bm25 = corpus.bm25(q, self.settings.bm25_k, sources)
         return fuse(corpus, q, dense, bm25, self.settings.rrf_k, self.settings.evidence_k)
 
-    def sentence_scorer(self) -> SentenceScorer:
-        """Scores evidence sentences against a question (the extractive answerer's model)."""
-        return SentenceScorer(self._embed_query, self._sentence_vectors, self._corpus_now())
-
     def _embed_query(self, q: str) -> np.ndarray:
         vector = self._query_vectors.get(q)
         if vector is None:
@@ -506,48 +513,42 @@ class Library:
         self.warm_up()  # loaded once per process; not part of a question's latency
         t0 = time.perf_counter()
         evidence = self._retrieve(q, sources)
-        t1 = time.perf_counter()
-        extractive = ExtractiveAnswerer(self.sentence_scorer(), self.settings.min_support).answer(q, evidence)
-        text, citations, abstained = extractive.answer, extractive.citations, extractive.abstained
-        t2 = time.perf_counter()
-        timings = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000}
-        meta: dict = {"backend": "extractive", "model": None}
-        llm = self.llm if llm is CONFIGURED else llm
-        if llm is not None:
-            meta = {"backend": llm.backend, "model": llm.model, "llm_called": False}
-        if llm is not None and not abstained:  # weak evidence never reaches the model
-            answerer = LLMAnswerer(
-                llm,
-                Verifier(self.embedder.embed_documents, self._sentence_vectors),
-                self.settings.llm_max_tokens,
-                self.settings.llm_evidence,
-            )
-            # The model sees, and may cite, only paragraphs that hold an answer by the extractive gates.
-            shown = answerer.prompt_evidence([e for e in evidence if e.paragraph.id in extractive.answer_bearing])
-            reply = ""
-            for delta in answerer.stream(q, shown):
-                reply += delta
-                yield delta
-            checked, checked_citations, model_abstained, report = answerer.check(q, reply, shown)
-            meta.update(llm_called=True, verification=report.to_dict())
-            if model_abstained:
-                text, citations, abstained = ABSTAIN_MESSAGE, [], True
-            elif checked_citations and answers_the_question(q, checked):
-                text, citations = checked, checked_citations
-            else:  # nothing held, or what held does not answer: the extractive answer stands
-                meta["verification"]["fallback"] = True
-            timings["answer"] = (time.perf_counter() - t1) * 1000
-        else:
-            for delta in re.findall(r"\S+\s*", text):
-                yield delta
+        retrieve_ms = (time.perf_counter() - t0) * 1000
+        outcome = None
+        for part in self.answer_policy().stream(q, evidence, self.llm if llm is CONFIGURED else llm):
+            if isinstance(part, Outcome):
+                outcome = part
+            else:
+                yield part
         yield Answer(
             question=question,
-            answer=text,
-            abstained=abstained,
-            citations=citations,
-            timings_ms=timings,
+            answer=outcome.text,
+            abstained=outcome.abstained,
+            citations=outcome.citations,
+            short_answer=outcome.short_answer,
+            short_span=outcome.short_span,
+            timings_ms={"retrieve": retrieve_ms, "answer": outcome.answer_ms},
             retrieved=[e.paragraph.id for e in evidence],
-            meta=meta,
+            meta=outcome.meta,
+        )
+
+    def extractive_answerer(self) -> ExtractiveAnswerer:
+        """The reader-backed answerer, with the configured or calibrated abstention threshold."""
+        calibration = self.reader.calibration
+        threshold = self.settings.answer_threshold
+        return ExtractiveAnswerer(
+            self.reader,
+            self.settings.reader_k or calibration.reader_k,
+            calibration.threshold if threshold is None else threshold,
+            calibration.number_rule,
+        )
+
+    def answer_policy(self) -> AnswerPolicy:
+        return AnswerPolicy(
+            self.extractive_answerer(),
+            Verifier(self.embedder.embed_documents, self._sentence_vectors),
+            self.settings.llm_max_tokens,
+            self.settings.llm_evidence,
         )
 
     def chat(

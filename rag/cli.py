@@ -120,8 +120,10 @@ def ingest(
 
 
 def _print_answer(answer: rag.Answer) -> None:
-    style = "yellow" if answer.abstained else "bold"
-    out.print(f"[{style}]{escape(answer.answer)}[/]")
+    if answer.short_answer:
+        out.print(f"[bold green]{escape(answer.short_answer)}[/]")
+    style = "yellow" if answer.abstained else ("" if answer.short_answer else "bold")
+    out.print(f"[{style}]{escape(answer.answer)}[/]" if style else escape(answer.answer))
     for c in answer.citations:
         where = f"{c.source}, {c.location}" + (f" ({c.section})" if c.section else "")
         out.print(f"  [cyan][{c.marker}][/] {escape(where)}: [italic]{escape(c.quote)}[/]")
@@ -135,6 +137,9 @@ def _print_answer(answer: rag.Answer) -> None:
         if checks
         else ""
     )
+    reader = answer.meta.get("reader")
+    if reader:
+        checked += f"; answer probability {reader['answer_probability']:.2f} (abstains below {reader['threshold']:.2f})"
     out.print(
         f"[dim]{escape(backend)}{checked}; retrieve {t.get('retrieve', 0):.0f} ms, answer {t.get('answer', 0):.0f} ms[/]"
     )

@@ -12,8 +12,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from rag.answer.citations import citation_problems
+from rag.answer.citations import MARKER, citation_problems
 from rag.api import Library
+from rag.reader.squad import exact_match, token_f1
 from rag.text import normalize_answer
 from rag.types import Answer
 
@@ -126,6 +127,10 @@ class ItemResult:
     answer: str
     error: str | None
     ms: float
+    short_answer: str | None = None
+    # SQuAD 2.0 scoring of the short answer: an abstention on an unanswerable question scores 1
+    short_em: float = 0.0
+    short_f1: float = 0.0
 
 
 @dataclass
@@ -197,6 +202,7 @@ def evaluate(
             and answer.error is None
             and is_correct(answer.answer, item.answers)
         )
+        short_em, short_f1 = _short_scores(item, answer)
         cited_ok = sum(1 for c in answer.citations if item.answerable and item.evidence in c.text)
         res = ItemResult(
             id=item.id,
@@ -211,12 +217,28 @@ def evaluate(
             answer=answer.answer,
             error=answer.error,
             ms=round(sum(answer.timings_ms.values()), 2),
+            short_answer=answer.short_answer,
+            short_em=short_em,
+            short_f1=short_f1,
         )
         results.append(res)
         if on_item:
             on_item(res)
     metrics = compute_metrics(results)
     return EvalResult(name, metrics, thresholds, check_thresholds(metrics, thresholds), results)
+
+
+def _short_scores(item: EvalItem, answer: Answer) -> tuple[float, float]:
+    """Exact match and token F1 of the short answer (SQuAD normalization); a written answer with no short
+    span is scored on its text. Abstaining scores 1 on an unanswerable question, 0 on an answerable one."""
+    if answer.error is not None:
+        return 0.0, 0.0
+    if not item.answerable:
+        return float(answer.abstained), float(answer.abstained)
+    if answer.abstained:
+        return 0.0, 0.0
+    said = answer.short_answer or MARKER.sub("", answer.answer)
+    return exact_match(said, item.answers), round(token_f1(said, item.answers), 4)
 
 
 def compute_metrics(results: list[ItemResult]) -> dict[str, float | None]:
@@ -233,6 +255,15 @@ def compute_metrics(results: list[ItemResult]) -> dict[str, float | None]:
         "overall_accuracy": _ratio(
             sum(r.correct for r in answerable) + sum(r.abstained for r in unanswerable), len(results)
         ),
+        # "Answers given that are right": of the questions answered (not abstained), the share answered right.
+        "answer_precision": _ratio(
+            sum(r.correct for r in results), sum(1 for r in results if not r.abstained and r.error is None)
+        ),
+        "short_answer_em": round(statistics.fmean(r.short_em for r in results), 4) if results else None,
+        "short_answer_f1": round(statistics.fmean(r.short_f1 for r in results), 4) if results else None,
+        "short_answer_f1_answerable": round(statistics.fmean(r.short_f1 for r in answerable), 4)
+        if answerable
+        else None,
         "recall_at_1": _ratio(sum(1 for k in ranks if k is not None and k <= 1), len(answerable)),
         "recall_at_5": _ratio(sum(1 for k in ranks if k is not None and k <= 5), len(answerable)),
         "mrr": round(sum(1.0 / k for k in ranks if k) / len(answerable), 4) if answerable else None,

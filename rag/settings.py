@@ -31,12 +31,17 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
     evidence_k: int = Field(8, ge=1, description="Fused paragraphs whose sentences are scored for the answer.")
 
-    min_support: float = Field(
-        0.04,
+    reader_k: int | None = Field(
+        None, ge=1, description="Top evidence paragraphs the reader reads (default: as calibrated)."
+    )
+    answer_threshold: float | None = Field(
+        None,
         ge=0.0,
         le=1.0,
-        description="Abstain when the best sentence's support probability is below this (evals/calibrate.py).",
+        description="Abstain when the answer's probability of being right is below this "
+        "(default: the threshold calibrated on validation data, rag/reader/weights/calibration.json).",
     )
+    reader_weights: Path | None = Field(None, description="Folder of trained reader weights (default: the committed ones).")
     max_question_chars: int = Field(2000, ge=1)
 
     # Answering with a language model (the extractive answerer needs none).

@@ -114,12 +114,27 @@ class Citation:
         }
 
 
+@dataclass(frozen=True)
+class ShortSpan:
+    """Where the short answer lies: inside the text of the citation with this marker."""
+
+    marker: int
+    start: int
+    end: int
+
+    def to_dict(self) -> dict:
+        return {"marker": self.marker, "start": self.start, "end": self.end}
+
+
 @dataclass
 class Answer:
     question: str
     answer: str
     abstained: bool
     citations: list[Citation] = field(default_factory=list)
+    # The crisp answer: a verbatim span of a cited paragraph ("eight soldiers"), or None (abstention, long answer).
+    short_answer: str | None = None
+    short_span: ShortSpan | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
     # Ranked paragraph ids the answer was drawn from; used by the eval harness, not serialized.
     retrieved: list[str] = field(default_factory=list)
@@ -132,6 +147,8 @@ class Answer:
             "question": self.question,
             "answer": self.answer,
             "abstained": self.abstained,
+            "short_answer": self.short_answer,
+            "short_span": self.short_span.to_dict() if self.short_span else None,
             "citations": [c.to_dict() for c in self.citations],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
             "meta": self.meta,

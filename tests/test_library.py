@@ -85,9 +85,14 @@ def test_answers_cite_real_paragraphs(hash_settings, seeds_copy):
         text = (seeds_copy / c.source).read_text(encoding="utf-8")
         assert text[c.start : c.end] == c.text
         assert c.quote in c.text
+    assert answer.citations, "the question is answered in the reports"
     d = answer.to_dict()
-    assert set(d) == {"question", "answer", "abstained", "citations", "timings_ms", "meta"}
+    assert set(d) == {"question", "answer", "abstained", "short_answer", "short_span", "citations", "timings_ms", "meta"}
     assert set(d["timings_ms"]) == {"retrieve", "answer"}
+    # The short answer is a verbatim span of the cited paragraph, inside the quoted sentence.
+    cited = next(c for c in answer.citations if c.marker == answer.short_span.marker)
+    assert cited.text[answer.short_span.start : answer.short_span.end] == answer.short_answer
+    assert answer.short_answer in cited.quote and "Abu Hafs" in answer.short_answer
 
 
 def test_source_filter_restricts_evidence(hash_settings, seeds_copy):

@@ -1,5 +1,5 @@
 from rag.answer.citations import cite
-from rag.types import Answer, Paragraph, ScoredParagraph
+from rag.types import Answer, Paragraph, ScoredParagraph, ShortSpan
 from rag.ui.render import (
     Turn,
     answer_with_chips,
@@ -36,6 +36,19 @@ def test_highlight_marks_the_quote_at_its_offset_and_escapes_around_it():
     out = highlight(PARA.text, QUOTE)
     assert out == ("Intro &lt;b&gt;bold&lt;/b&gt;. <mark>ISIS killed 19 troops &amp; 2 &quot;guards&quot;.</mark> End.")
     assert highlight("no quote here", "absent") == "no quote here"
+
+
+def test_the_short_answer_is_bold_above_the_sentence_and_marked_inside_the_quote():
+    at = PARA.text.index("19 troops")
+    crisp = answer()
+    crisp.short_answer, crisp.short_span = "19 troops", ShortSpan(1, at, at + len("19 troops"))
+    html = conversation_html([Turn("How many <troops>?", crisp)])
+    assert html.index('<div class="a short-answer"><strong>19 troops</strong></div>') < html.index('class="a answer"')
+    sources = sources_html([Turn("q", crisp)])
+    assert '<mark>ISIS killed <strong class="short-span">19 troops</strong> &amp; 2 &quot;guards&quot;.</mark>' in sources
+    assert "**19 troops**" in conversation_markdown([Turn("q", crisp)])
+    # A span outside the quote is not marked (the quote alone is).
+    assert "short-span" not in highlight(PARA.text, QUOTE, (0, 5))
 
 
 def test_sources_show_document_section_paragraph_file_and_score():

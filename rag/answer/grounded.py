@@ -1,12 +1,13 @@
 """LLM answers that can only say what the evidence says.
 
-1. Before the call: if the extractive gates find no supported sentence, abstain without calling the model.
+1. Before the call: if the reader finds no answer it trusts, abstain without calling the model; the model sees
+   only the paragraphs where the reader found one.
 2. The prompt numbers the evidence paragraphs and fences them as quoted data; paragraphs that read like
    instructions to a model are left out of the prompt altogether.
 3. After the call: every sentence of the reply is checked against the paragraph it cites (numbers in the
    sentence must be in the paragraph; its content words must be there; it must mean something close to a
    sentence there; it must be about the question). A sentence citing the wrong paragraph is re-cited to
-   one that supports it; a sentence nothing supports is dropped. If nothing survives, the extractive answer
+   one that supports it; a sentence nothing supports is dropped. If nothing survives, the reader's answer
    stands in. Markers are renumbered so each cited paragraph has exactly one.
 """
 
@@ -215,7 +216,7 @@ class Verifier:
 
 
 class LLMAnswerer:
-    """Grounded generation with a fixed pre-check and a full post-check; the extractive answer as fallback."""
+    """Grounded generation over prompt evidence, and the full post-check of its reply."""
 
     def __init__(self, llm: LLM, verifier: Verifier, max_tokens: int, evidence_k: int):
         self.llm = llm

@@ -40,6 +40,8 @@ CSS = """
 .src-file { color: #666; font-size: 0.85em; margin: 2px 0 6px 0; }
 .src-text { white-space: pre-wrap; margin: 0; }
 .src-text mark { background: #ffe58a; padding: 0 1px; }
+.src-text mark .short-span { background: #ffc933; }
+.turn .a.short-answer { font-size: 1.15em; padding: 6px 12px 2px 12px; }
 .src-question { color: #555; font-size: 0.9em; margin-bottom: 8px; }
 .rag-empty, .src-empty { color: #777; }
 .a-meta { color: #888; font-size: 0.78em; margin-top: 3px; }

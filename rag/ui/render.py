@@ -43,12 +43,19 @@ def answer_with_chips(turn: int, answer: Answer) -> str:
     return "".join(out).strip()
 
 
-def highlight(text: str, quote: str) -> str:
-    """The paragraph escaped, with the supporting quote wrapped in <mark> (first occurrence)."""
+def highlight(text: str, quote: str, span: tuple[int, int] | None = None) -> str:
+    """The paragraph escaped, with the supporting quote wrapped in <mark> (first occurrence) and the short
+    answer ``span`` (offsets in ``text``) inside it in <strong class="short-span">."""
     at = text.find(quote) if quote else -1
     if at < 0:
         return esc(text)
-    return f"{esc(text[:at])}<mark>{esc(quote)}</mark>{esc(text[at + len(quote) :])}"
+    end = at + len(quote)
+    if span and at <= span[0] < span[1] <= end:
+        s, e = span
+        inner = f'{esc(text[at:s])}<strong class="short-span">{esc(text[s:e])}</strong>{esc(text[e:end])}'
+    else:
+        inner = esc(quote)
+    return f"{esc(text[:at])}<mark>{inner}</mark>{esc(text[end:])}"
 
 
 def answer_meta(answer: Answer) -> str:
@@ -59,6 +66,9 @@ def answer_meta(answer: Answer) -> str:
         bits.append(f"read as “{esc(standalone)}”")
     backend = meta.get("backend", "extractive")
     bits.append(esc(backend + (f" · {meta['model']}" if meta.get("model") else "")))
+    reader = meta.get("reader")
+    if reader and not meta.get("llm_called"):
+        bits.append(f"answer probability {reader['answer_probability']:.2f}")
     checks = meta.get("verification")
     if checks:
         bits.append(f"citations checked {checks['checked']}, fixed {checks['fixed']}, dropped {checks['dropped']}")
@@ -88,6 +98,8 @@ def conversation_html(turns: list[Turn]) -> str:
                 f"{esc(t.answer.answer)}</div>"
             )
         else:
+            if t.answer.short_answer:
+                parts.append(f'<div class="a short-answer"><strong>{esc(t.answer.short_answer)}</strong></div>')
             parts.append(f'<div class="a answer">{answer_with_chips(i, t.answer)}</div>')
         if t.answer is not None:
             parts.append(f'<div class="a-meta">{answer_meta(t.answer)}</div>')
@@ -95,7 +107,7 @@ def conversation_html(turns: list[Turn]) -> str:
     return "".join(parts)
 
 
-def citation_card(turn: int, c: Citation, file_name: str | None) -> str:
+def citation_card(turn: int, c: Citation, file_name: str | None, span: tuple[int, int] | None = None) -> str:
     meta = [esc(c.source)]
     if c.section:
         meta.append(f"section: {esc(c.section)}")
@@ -106,7 +118,7 @@ def citation_card(turn: int, c: Citation, file_name: str | None) -> str:
         f'<div class="src-card" id="src-{turn}-{c.marker}" data-marker="{c.marker}">'
         f'<div class="src-head"><span class="src-marker">[{c.marker}]</span> {" · ".join(meta)}</div>'
         f'<div class="src-file">file: {esc(file_name or c.source)} · characters {c.start}–{c.end}</div>'
-        f'<p class="src-text">{highlight(c.text, c.quote)}</p></div>'
+        f'<p class="src-text">{highlight(c.text, c.quote, span)}</p></div>'
     )
 
 
@@ -119,7 +131,12 @@ def sources_html(turns: list[Turn], files: dict[str, str] | None = None) -> str:
     parts = []
     for i in answered:
         hidden = "" if i == answered[-1] else " hidden"
-        cards = "".join(citation_card(i, c, files.get(c.source)) for c in turns[i].answer.citations)
+        answer = turns[i].answer
+        short = answer.short_span
+        cards = "".join(
+            citation_card(i, c, files.get(c.source), (short.start, short.end) if short and short.marker == c.marker else None)
+            for c in answer.citations
+        )
         parts.append(
             f'<div class="turn-sources" data-turn="{i}"{hidden}>'
             f'<div class="src-question">{esc(turns[i].question)}</div>{cards}</div>'
@@ -143,6 +160,8 @@ def conversation_markdown(turns: list[Turn]) -> str:
             numbers[c.marker] = n
             where = f"{c.source}, {c.location}" + (f" ({c.section})" if c.section else "")
             notes.append(f"[^{n}]: {where}: “{c.quote}”")
+        if t.answer.short_answer:
+            lines += [f"**{t.answer.short_answer}**", ""]
         lines += [f"**A:** {_footnoted(t.answer.answer, numbers)}", ""]
     return "\n".join(lines + notes) + "\n"
 

@@ -1,0 +1,139 @@
+"""Training and validation examples for the reader, from public QA data and the project's dev set.
+
+- SQuAD 2.0 (``squad2-dev-train``): each question with the paragraph it was written on; unanswerable
+  questions are no-answer examples. Split by article, so validation articles are never seen in training.
+- ``evals/dev_qa.jsonl``: questions on the sample reports, with the paragraph holding the evidence (or, for
+  unanswerable ones, the paragraph of the named report that shares most words with the question).
+- Hard negatives: an answerable question paired with another paragraph of its article, the one sharing most
+  words with it, is a no-answer example: the retriever hands the reader such paragraphs all the time.
+- Optionally HaluEval QA passages (HotpotQA) whose right answer occurs in the passage.
+
+The test set (``evals/seed_qa.jsonl``) is never read here.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+_WORD = re.compile(r"\w+")
+_STOP = frozenset(
+    "a an the of in on at to for by with from and or is are was were be been what which who whom whose when "
+    "where why how did do does many much that this these those it its as".split()
+)
+
+
+@dataclass(frozen=True)
+class Example:
+    id: str
+    question: str
+    passage: str
+    answers: tuple[str, ...]  # gold aliases; empty = no answer in this passage
+    answer: tuple[int, int] | None  # the training target's character offsets in the passage
+    group: str  # article (for splitting)
+
+
+def _terms(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
+
+
+def locate(answer: str, passage: str, question: str) -> tuple[int, int] | None:
+    """The answer's offsets in the passage; among several occurrences, the one nearest the question's words."""
+    hits = [m.start() for m in re.finditer(re.escape(answer), passage)]
+    if not hits:
+        return None
+    q = _terms(question)
+
+    def closeness(at: int) -> int:
+        return len(q & _terms(passage[max(0, at - 150) : at + len(answer) + 150]))
+
+    best = max(hits, key=lambda at: (closeness(at), -at))
+    return best, best + len(answer)
+
+
+def squad_examples(path: Path) -> list[Example]:
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    texts = {p["id"]: p["text"] for a in raw["articles"] for p in a["paragraphs"]}
+    out = []
+    for q in raw["questions"]:
+        passage = texts[q["paragraph_id"]]
+        target = None
+        if q["answerable"]:
+            target = next((t for a in q["answers"] if (t := locate(a, passage, q["question"]))), None)
+            if target is None:
+                continue
+        out.append(Example(q["id"], q["question"], passage, tuple(q["answers"]), target, q["article"]))
+    return out
+
+
+def squad_paragraphs(path: Path) -> dict[str, list[str]]:
+    """Every paragraph text of each article (hard negatives come from here)."""
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return {a["title"]: [p["text"] for p in a["paragraphs"]] for a in raw["articles"]}
+
+
+def report_examples(path: Path, reports: Path) -> list[Example]:
+    """The project's dev set on its sample reports: one line of a report is one paragraph."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        item = json.loads(line)
+        if not item.get("source"):  # a question about no report in particular: no paragraph to pair it with
+            continue
+        doc = (reports / item["source"]).read_text(encoding="utf-8")
+        paragraphs = [p for p in doc.splitlines() if p.strip()]
+        if item["answerable"]:
+            passage = next((p for p in paragraphs if item["evidence"] in p), None)
+            if passage is None:
+                continue
+            target = next((t for a in item["answers"] if (t := locate(a, passage, item["question"]))), None)
+            if target is None:
+                continue
+        else:
+            q = _terms(item["question"])
+            passage, target = max(paragraphs, key=lambda p: len(q & _terms(p))), None
+        out.append(Example(item["id"], item["question"], passage, tuple(item["answers"]), target, item["source"]))
+    return out
+
+
+def halueval_examples(path: Path, limit: int | None = None) -> list[Example]:
+    """HaluEval QA passages whose right answer occurs verbatim: extra answerable examples of another style."""
+    out = []
+    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+        item = json.loads(line)
+        target = locate(item["right_answer"], item["knowledge"], item["question"])
+        if target is not None:
+            out.append(Example(f"halueval-{i}", item["question"], item["knowledge"], (item["right_answer"],), target, f"halueval-{i}"))
+        if limit and len(out) >= limit:
+            break
+    return out
+
+
+def hard_negatives(examples: list[Example], paragraphs: dict[str, list[str]], rate: float, seed: int) -> list[Example]:
+    """For a share ``rate`` of answerable questions: the other paragraph of the article most like the question,
+    as a no-answer example (skipped when that paragraph holds a gold answer too)."""
+    rng = random.Random(seed)
+    out = []
+    for ex in examples:
+        if ex.answer is None or ex.group not in paragraphs or rng.random() >= rate:
+            continue
+        q = _terms(ex.question)
+        others = [p for p in paragraphs[ex.group] if p != ex.passage]
+        if not others:
+            continue
+        best = max(others, key=lambda p: len(q & _terms(p)))
+        if any(a.lower() in best.lower() for a in ex.answers):
+            continue
+        out.append(Example(ex.id + "-neg", ex.question, best, (), None, ex.group))
+    return out
+
+
+def split_groups(groups: list[str], validation: int, seed: int) -> tuple[set[str], set[str]]:
+    """Articles for training and for validation, drawn by a seeded shuffle."""
+    ordered = sorted(set(groups))
+    random.Random(seed).shuffle(ordered)
+    return set(ordered[validation:]), set(ordered[:validation])

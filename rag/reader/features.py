@@ -1,0 +1,128 @@
+"""(question, passage) pairs -> model windows, and window scores -> spans of the passage. Shared by training
+and reading, so both see passages cut the same way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from rag.reader.model import ReaderConfig
+
+
+@dataclass
+class Window:
+    pair: int  # which (question, passage) pair this window reads
+    input_ids: list[int]
+    token_type_ids: list[int]
+    offsets: list[tuple[int, int] | None]  # passage character span of each token; None outside the passage
+    start_label: int = 0  # training target; 0 ([CLS]) = no answer in this window
+    end_label: int = 0
+
+    @property
+    def answer_mask(self) -> list[int]:
+        return [1 if i == 0 or o is not None else 0 for i, o in enumerate(self.offsets)]
+
+
+def _clip_question(tokenizer, question: str, max_tokens: int) -> str:
+    enc = tokenizer(question, add_special_tokens=False, return_offsets_mapping=True)
+    if len(enc["input_ids"]) <= max_tokens:
+        return question
+    return question[: enc["offset_mapping"][max_tokens - 1][1]]
+
+
+def windows(
+    tokenizer,
+    config: ReaderConfig,
+    questions: Sequence[str],
+    passages: Sequence[str],
+    answers: Sequence[tuple[int, int] | None] | None = None,
+) -> list[Window]:
+    """Windows over each passage (long ones overlap by ``stride`` tokens), the question first in each.
+    ``answers`` (training) gives each pair's answer as passage character offsets, or None."""
+    if not questions:
+        return []
+    clipped = [_clip_question(tokenizer, q, config.max_question_tokens) for q in questions]
+    enc = tokenizer(
+        clipped,
+        list(passages),
+        truncation="only_second",
+        max_length=config.max_length,
+        stride=config.stride,
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
+        padding=False,
+    )
+    out = []
+    for w, pair in enumerate(enc["overflow_to_sample_mapping"]):
+        seq = enc.sequence_ids(w)
+        offsets = [tuple(o) if s == 1 else None for o, s in zip(enc["offset_mapping"][w], seq)]
+        window = Window(pair, enc["input_ids"][w], enc["token_type_ids"][w], offsets)
+        if answers is not None and answers[pair] is not None:
+            a_start, a_end = answers[pair]
+            inside = [i for i, o in enumerate(offsets) if o is not None]
+            if inside and offsets[inside[0]][0] <= a_start and a_end <= offsets[inside[-1]][1]:
+                window.start_label = next(i for i in inside if offsets[i][1] > a_start)
+                window.end_label = next(i for i in reversed(inside) if offsets[i][0] < a_end)
+        out.append(window)
+    return out
+
+
+def collate(batch: Sequence[Window], pad_id: int = 0) -> dict[str, torch.Tensor]:
+    """Pad to the batch's longest window."""
+    width = max(len(w.input_ids) for w in batch)
+
+    def pad(rows: list[list[int]], value: int) -> torch.Tensor:
+        return torch.tensor([r + [value] * (width - len(r)) for r in rows], dtype=torch.long)
+
+    return {
+        "input_ids": pad([w.input_ids for w in batch], pad_id),
+        "token_type_ids": pad([w.token_type_ids for w in batch], 0),
+        "attention_mask": pad([[1] * len(w.input_ids) for w in batch], 0),
+        "answer_mask": pad([w.answer_mask for w in batch], 0),
+        "start_labels": torch.tensor([w.start_label for w in batch], dtype=torch.long),
+        "end_labels": torch.tensor([w.end_label for w in batch], dtype=torch.long),
+    }
+
+
+@dataclass
+class PassageReading:
+    """The reader's view of one passage: its best span (character offsets) and the scores that decide."""
+
+    passage: int
+    start: int = 0
+    end: int = 0
+    span_score: float = float("-inf")
+    null_score: float = float("inf")  # the passage's "no answer" score (lowest over its windows)
+    windows: list[int] = field(default_factory=list)
+
+    @property
+    def margin(self) -> float:
+        """How much the best span beats "no answer": above zero the passage answers, by the raw model."""
+        return self.span_score - self.null_score
+
+
+def best_spans(
+    wins: Sequence[Window], starts: np.ndarray, ends: np.ndarray, n_pairs: int, max_answer_tokens: int
+) -> list[PassageReading]:
+    """Each pair's best span over its windows: the highest start + end score with end >= start, at most
+    ``max_answer_tokens`` long, inside the passage."""
+    readings = [PassageReading(i) for i in range(n_pairs)]
+    for w, (window, s, e) in enumerate(zip(wins, starts, ends)):
+        r = readings[window.pair]
+        r.windows.append(w)
+        r.null_score = min(r.null_score, float(s[0] + e[0]))
+        inside = np.array([i for i, o in enumerate(window.offsets) if o is not None])
+        if not len(inside):
+            continue
+        si, ei = s[inside], e[inside]
+        scores = si[:, None] + ei[None, :]
+        gap = inside[None, :] - inside[:, None]  # token distance end - start
+        scores = np.where((gap >= 0) & (gap < max_answer_tokens), scores, -np.inf)
+        i, j = np.unravel_index(int(np.argmax(scores)), scores.shape)
+        if scores[i, j] > r.span_score:
+            r.span_score = float(scores[i, j])
+            r.start, r.end = window.offsets[inside[i]][0], window.offsets[inside[j]][1]
+    return readings
