@@ -19,6 +19,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.gated import GatedAnswerer, SentenceScorer, answers_the_question
 from rag.answer.grounded import Verifier
 from rag.answer.policy import AnswerPolicy, Outcome
 from rag.answer.llm import LLM, make_llm
@@ -532,7 +533,17 @@ class Library:
             meta=outcome.meta,
         )
 
-    def extractive_answerer(self) -> ExtractiveAnswerer:
+    def sentence_scorer(self) -> SentenceScorer:
+        """Scores evidence sentences against a question (the gated answerer's model)."""
+        return SentenceScorer(self._embed_query, self._sentence_vectors, self._corpus_now())
+
+    def extractive_answerer(self) -> ExtractiveAnswerer | GatedAnswerer:
+        """The answerer without an LLM, as the settings choose."""
+        if self.settings.answerer == "gated":
+            return GatedAnswerer(self.sentence_scorer(), self.settings.min_support, self.reader)
+        return self.reader_answerer()
+
+    def reader_answerer(self) -> ExtractiveAnswerer:
         """The reader-backed answerer, with the configured or calibrated abstention threshold."""
         calibration = self.reader.calibration
         threshold = self.settings.answer_threshold
@@ -541,6 +552,7 @@ class Library:
             self.settings.reader_k or calibration.reader_k,
             calibration.threshold if threshold is None else threshold,
             calibration.number_rule,
+            calibration.repeat_rule,
         )
 
     def answer_policy(self) -> AnswerPolicy:
@@ -549,6 +561,7 @@ class Library:
             Verifier(self.embedder.embed_documents, self._sentence_vectors),
             self.settings.llm_max_tokens,
             self.settings.llm_evidence,
+            answers_the_question if self.settings.answerer == "gated" else (lambda question, text: True),
         )
 
     def chat(

@@ -137,7 +137,7 @@ def _print_answer(answer: rag.Answer) -> None:
         if checks
         else ""
     )
-    reader = answer.meta.get("reader")
+    reader = answer.meta.get("answerer")
     if reader:
         checked += f"; answer probability {reader['answer_probability']:.2f} (abstains below {reader['threshold']:.2f})"
     out.print(

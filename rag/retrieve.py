@@ -10,7 +10,7 @@ import bm25s
 import numpy as np
 
 from rag.store import DenseHit
-from rag.text import content_terms
+from rag.text import content_terms, words
 from rag.types import Paragraph, ScoredParagraph
 
 
@@ -32,6 +32,10 @@ def reciprocal_rank_fusion(
     return scores
 
 
+# A word in this share of a document's paragraphs is its subject ("ISIS" in a report on ISIS).
+TOPIC_SHARE = 0.3
+
+
 class Corpus:
     """All stored paragraphs in memory, with a BM25 index over them."""
 
@@ -40,6 +44,20 @@ class Corpus:
         self.by_id: dict[str, Paragraph] = {p.id: p for p in self.paragraphs}
         self._sources = np.array([p.source for p in self.paragraphs], dtype=object)
         self.source_set = frozenset(self._sources.tolist())
+        self._document_words: dict[str, set[str]] = {}
+        counts: dict[str, dict[str, int]] = {}
+        sizes: dict[str, int] = {}
+        for p in self.paragraphs:
+            para_words = set(words(f"{p.section or ''} {p.text}"))
+            self._document_words.setdefault(p.source, set()).update(para_words)
+            doc_counts = counts.setdefault(p.source, {})
+            for w in para_words:
+                doc_counts[w] = doc_counts.get(w, 0) + 1
+            sizes[p.source] = sizes.get(p.source, 0) + 1
+        self._topics = {
+            source: {w for w, n in doc_counts.items() if n >= TOPIC_SHARE * sizes[source]}
+            for source, doc_counts in counts.items()
+        }
         self._bm25 = None
         terms = [content_terms(indexed_text(p)) for p in self.paragraphs]
         self.terms: dict[str, frozenset[str]] = {p.id: frozenset(t) for p, t in zip(self.paragraphs, terms)}
@@ -59,6 +77,13 @@ class Corpus:
         """BM25-style inverse document frequency; an unseen term weighs the most."""
         n, df = len(self.paragraphs), self._df.get(term, 0)
         return math.log((n - df + 0.5) / (df + 0.5) + 1.0)
+
+    def document_words(self, source: str) -> set[str]:
+        return self._document_words.get(source, set())
+
+    def document_topics(self, source: str) -> set[str]:
+        """Words in at least TOPIC_SHARE of the document's paragraphs: what the document is about."""
+        return self._topics.get(source, set())
 
     @property
     def sources(self) -> list[str]:

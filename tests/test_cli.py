@@ -54,7 +54,7 @@ def test_ask_json_follows_the_answer_schema(cli, seeds_copy):
         "question", "answer", "abstained", "short_answer", "short_span", "citations", "timings_ms", "meta"
     }
     assert answer["meta"]["backend"] == "extractive" and answer["meta"]["model"] is None
-    assert 0.0 <= answer["meta"]["reader"]["answer_probability"] <= 1.0
+    assert 0.0 <= answer["meta"]["answerer"]["answer_probability"] <= 1.0
     assert not answer["abstained"] and "August 2023" in answer["short_answer"]
     span = answer["short_span"]
     cited = next(c for c in answer["citations"] if c["marker"] == span["marker"])

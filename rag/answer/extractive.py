@@ -17,7 +17,7 @@ from rag.answer.injection import looks_like_injection
 from rag.paragraphs import paragraph_sentences
 from rag.reader.features import PassageReading
 from rag.reader.read import Reader
-from rag.text import numbers_in
+from rag.text import numbers_in, words
 from rag.types import Citation, ScoredParagraph, ShortSpan
 
 
@@ -30,10 +30,21 @@ class ExtractiveResult:
     probability: float  # that the answer is right, as calibrated; what abstention is decided on
     short_answer: str | None = None
     short_span: ShortSpan | None = None
+    answerer: str = "reader"  # or "gated" (rag/answer/gated.py)
     readings: list[tuple[ScoredParagraph, PassageReading]] = field(default_factory=list)
 
     def meta(self, threshold: float) -> dict:
-        return {"answer_probability": round(self.probability, 4), "threshold": round(threshold, 4)}
+        return {
+            "answerer": self.answerer,
+            "answer_probability": round(self.probability, 4),
+            "threshold": round(threshold, 4),
+        }
+
+
+def repeats_question(question: str, span: str) -> bool:
+    """An answer whose every word the question already says ("30" for "...the more than 30 airstrikes?")."""
+    said = words(span)
+    return bool(said) and set(said) <= set(words(question))
 
 
 def sentence_around(evidence: ScoredParagraph, start: int, end: int) -> tuple[int, int]:
@@ -49,11 +60,19 @@ def sentence_around(evidence: ScoredParagraph, start: int, end: int) -> tuple[in
 class ExtractiveAnswerer:
     """Answers with the reader's best span in its sentence; abstains when its calibrated probability is low."""
 
-    def __init__(self, reader: Reader, paragraphs_read: int, threshold: float, number_rule: bool = False):
+    def __init__(
+        self,
+        reader: Reader,
+        paragraphs_read: int,
+        threshold: float,
+        number_rule: bool = False,
+        repeat_rule: bool = False,
+    ):
         self._reader = reader
         self._paragraphs_read = paragraphs_read
         self.threshold = threshold
         self._number_rule = number_rule
+        self._repeat_rule = repeat_rule
 
     def read(self, question: str, evidence: Sequence[ScoredParagraph]) -> list[tuple[ScoredParagraph, PassageReading]]:
         """The reader's best span in each of the top paragraphs, best margin first. A span inside a sentence that
@@ -69,6 +88,8 @@ class ExtractiveAnswerer:
                 continue
             s, e = sentence_around(ev, reading.start, reading.end)
             if looks_like_injection(ev.paragraph.text[s:e]):
+                continue
+            if self._repeat_rule and repeats_question(question, ev.paragraph.text[reading.start : reading.end]):
                 continue
             out.append((ev, reading))
         out.sort(key=lambda pair: -pair[1].margin)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 from rag.answer import ABSTAIN_MESSAGE
 from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.gated import GatedAnswerer
 from rag.answer.grounded import LLMAnswerer, Verifier
 from rag.answer.llm import LLM
 from rag.types import Citation, ScoredParagraph, ShortSpan
@@ -27,8 +28,17 @@ class Outcome:
 
 
 class AnswerPolicy:
-    def __init__(self, extractive: ExtractiveAnswerer, verifier: Verifier, llm_max_tokens: int, llm_evidence: int):
+    def __init__(
+        self,
+        extractive: ExtractiveAnswerer | GatedAnswerer,
+        verifier: Verifier,
+        llm_max_tokens: int,
+        llm_evidence: int,
+        answers: Callable[[str, str], bool] = lambda question, text: True,
+    ):
+        """``answers(question, text)``: does a checked LLM answer still answer? (Otherwise the extractive one stands.)"""
         self._extractive = extractive
+        self._answers = answers
         self._verifier = verifier
         self._llm_max_tokens = llm_max_tokens
         self._llm_evidence = llm_evidence
@@ -45,10 +55,10 @@ class AnswerPolicy:
             found.abstained,
             found.short_answer,
             found.short_span,
-            {"backend": "extractive", "model": None, "reader": reader_meta},
+            {"backend": "extractive", "model": None, "answerer": reader_meta},
         )
         if llm is not None:
-            outcome.meta = {"backend": llm.backend, "model": llm.model, "llm_called": False, "reader": reader_meta}
+            outcome.meta = {"backend": llm.backend, "model": llm.model, "llm_called": False, "answerer": reader_meta}
         if llm is not None and not found.abstained:  # the reader found no answer: the model is not asked
             answerer = LLMAnswerer(llm, self._verifier, self._llm_max_tokens, self._llm_evidence)
             # The model sees, and may cite, only paragraphs where the reader found an answer.
@@ -61,7 +71,7 @@ class AnswerPolicy:
             outcome.meta.update(llm_called=True, verification=report.to_dict())
             if model_abstained:
                 outcome = Outcome(ABSTAIN_MESSAGE, [], True, None, None, outcome.meta)
-            elif checked_citations:  # a written answer: no one span is "the" short answer
+            elif checked_citations and self._answers(question, checked):  # written: no one span is "the" short answer
                 outcome = Outcome(checked, checked_citations, False, None, None, outcome.meta)
             else:  # nothing held: the reader's answer stands
                 outcome.meta["verification"]["fallback"] = True

@@ -23,13 +23,15 @@ CALIBRATION_FILE = "calibration.json"
 class Calibration:
     """P(the reader's answer is right) = sigmoid(slope * margin + intercept), fitted on validation questions
     (evals/calibrate.py); below ``threshold`` the system abstains. ``reader_k`` paragraphs are read; with
-    ``number_rule`` a paragraph that lacks a number the question states is not read for an answer."""
+    ``number_rule`` a paragraph that lacks a number the question states is not read for an answer; with
+    ``repeat_rule`` a span that only repeats the question's words is not an answer."""
 
     slope: float = 1.0
     intercept: float = 0.0
     threshold: float = 0.5
     reader_k: int = 4
     number_rule: bool = False
+    repeat_rule: bool = False
 
     def probability(self, margin: float) -> float:
         z = self.slope * margin + self.intercept
@@ -46,6 +48,7 @@ class Calibration:
             float(raw["threshold"]),
             int(raw.get("reader_k", cls.reader_k)),
             bool(raw.get("number_rule", False)),
+            bool(raw.get("repeat_rule", False)),
         )
 
 

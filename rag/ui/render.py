@@ -66,7 +66,7 @@ def answer_meta(answer: Answer) -> str:
         bits.append(f"read as “{esc(standalone)}”")
     backend = meta.get("backend", "extractive")
     bits.append(esc(backend + (f" · {meta['model']}" if meta.get("model") else "")))
-    reader = meta.get("reader")
+    reader = meta.get("answerer")
     if reader and not meta.get("llm_called"):
         bits.append(f"answer probability {reader['answer_probability']:.2f}")
     checks = meta.get("verification")

@@ -1,0 +1,72 @@
+"""The answer policy over the reader's readings, with a scripted reader (the trained one is tested elsewhere)."""
+
+from rag.answer import ABSTAIN_MESSAGE
+from rag.answer.extractive import ExtractiveAnswerer, repeats_question
+from rag.reader.features import PassageReading
+from rag.reader.read import Calibration
+from rag.types import Paragraph, ScoredParagraph
+
+FIRST = "ISIS struck a convoy in March. Eight soldiers died in the attack near Palmyra. Two trucks burned."
+SECOND = "In 2019 the group lost its last town. Five fighters were captured."
+
+
+class ScriptedReader:
+    """Reads each passage as told: {passage text: (span text, margin)}."""
+
+    def __init__(self, script: dict[str, tuple[str, float]]):
+        self.script = script
+        self.calibration = Calibration(slope=1.0, intercept=0.0, threshold=0.5)
+
+    def read(self, question, passages):
+        out = []
+        for i, text in enumerate(passages):
+            span, margin = self.script[text]
+            start = text.index(span)
+            out.append(PassageReading(i, start, start + len(span), span_score=margin, null_score=0.0))
+        return out
+
+
+def evidence(*texts):
+    return [ScoredParagraph(Paragraph(f"r{i}.txt", 1, 0, len(t), t), 1.0 / (i + 1)) for i, t in enumerate(texts)]
+
+
+def test_the_short_answer_sits_in_its_sentence_and_cites_its_paragraph():
+    reader = ScriptedReader({FIRST: ("Eight soldiers", 3.0), SECOND: ("Five fighters", 1.0)})
+    result = ExtractiveAnswerer(reader, 2, 0.5).answer("How many soldiers died?", evidence(FIRST, SECOND))
+    assert not result.abstained
+    assert result.answer == "Eight soldiers died in the attack near Palmyra. [1]"
+    assert result.short_answer == "Eight soldiers"
+    [c] = result.citations
+    assert c.source == "r0.txt" and c.text[result.short_span.start : result.short_span.end] == "Eight soldiers"
+    assert result.answer_bearing == {"r0.txt#1", "r1.txt#1"}
+    assert result.probability > 0.9
+
+
+def test_below_the_threshold_it_abstains_with_no_citation():
+    reader = ScriptedReader({FIRST: ("Eight soldiers", -2.0), SECOND: ("Five fighters", -3.0)})
+    result = ExtractiveAnswerer(reader, 2, 0.5).answer("How many soldiers died?", evidence(FIRST, SECOND))
+    assert result.abstained and result.answer == ABSTAIN_MESSAGE and result.citations == []
+    assert result.short_answer is None and result.answer_bearing == set()
+
+
+def test_only_the_top_paragraphs_are_read():
+    reader = ScriptedReader({FIRST: ("Eight soldiers", -2.0), SECOND: ("Five fighters", 4.0)})
+    assert ExtractiveAnswerer(reader, 1, 0.5).answer("How many?", evidence(FIRST, SECOND)).abstained
+
+
+def test_number_rule_skips_paragraphs_without_the_questions_numbers():
+    reader = ScriptedReader({FIRST: ("Eight soldiers", 3.0), SECOND: ("Five fighters", 1.0)})
+    question = "How many fighters were captured in 2019?"
+    ruled = ExtractiveAnswerer(reader, 2, 0.5, number_rule=True).answer(question, evidence(FIRST, SECOND))
+    assert ruled.short_answer == "Five fighters"
+    loose = ExtractiveAnswerer(reader, 2, 0.5).answer(question, evidence(FIRST, SECOND))
+    assert loose.short_answer == "Eight soldiers"
+
+
+def test_repeat_rule_never_answers_with_the_questions_own_words():
+    assert repeats_question("Who attacked the convoy in March?", "March")
+    assert repeats_question("How many aircraft fell in the 30 strikes?", "30")
+    assert not repeats_question("Who attacked the convoy in March?", "ISIS")
+    reader = ScriptedReader({FIRST: ("March", 3.0), SECOND: ("2019", -1.0)})
+    result = ExtractiveAnswerer(reader, 2, 0.5, repeat_rule=True).answer("What happened in March?", evidence(FIRST, SECOND))
+    assert result.abstained
