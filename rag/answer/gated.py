@@ -477,7 +477,8 @@ class GatedAnswerer:
         # LLM answer may cite.
         bearing = {c.evidence.paragraph.id for c in candidates if c.score >= self.threshold}
         if not bearing:
-            return ExtractiveResult(ABSTAIN_MESSAGE, [], True, bearing, candidates[0].score if candidates else 0.0)
+            best_score = candidates[0].score if candidates else 0.0
+            return ExtractiveResult(ABSTAIN_MESSAGE, [], True, bearing, best_score, answerer="gated")
         best = candidates[0]
         text = best.evidence.paragraph.text
         [reading] = self._reader.read(question, [text])
