@@ -32,7 +32,7 @@ from rag import evals  # noqa: E402
 from rag.answer.extractive import ExtractiveAnswerer, repeats_question, sentence_around  # noqa: E402
 from rag.reader.model import CONFIG_FILE, WEIGHTS_DIR  # noqa: E402
 from rag.reader.read import CALIBRATION_FILE  # noqa: E402
-from rag.text import content_terms, numbers_in  # noqa: E402
+from rag.text import numbers_in  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SQUAD_TRAIN = ROOT.parent / "shared" / "benchmarks" / "squad2-dev-train" / "data.json"
@@ -74,9 +74,6 @@ def collect(set_path: Path, index: Path, weights: Path, limit: int | None = None
                 {
                     "rank": rank[ev.paragraph.id],
                     "margin": reading.margin,
-                    "span_score": reading.span_score,
-                    "null_score": reading.null_score,
-                    "coverage": coverage(item.question, ev.paragraph.text[s:e]),
                     "right": item.answerable and evals.is_correct(ev.paragraph.text[s:e], item.answers),
                     "numbers_stated": numbers_in(item.question) <= numbers_in(ev.paragraph.text),
                     "repeats_question": repeats_question(item.question, ev.paragraph.text[reading.start : reading.end]),
@@ -86,12 +83,6 @@ def collect(set_path: Path, index: Path, weights: Path, limit: int | None = None
         if n % 200 == 0:
             print(f"  {n}/{len(items)} questions read", file=sys.stderr, flush=True)
     return rows
-
-
-def coverage(question: str, sentence: str) -> float:
-    """The share of the question's content terms that the answer sentence holds."""
-    asked = set(content_terms(question))
-    return len(asked & set(content_terms(sentence))) / len(asked) if asked else 0.0
 
 
 def decide(rows: list[dict], k: int, number_rule: bool, repeat_rule: bool):
@@ -119,7 +110,11 @@ def decide(rows: list[dict], k: int, number_rule: bool, repeat_rule: bool):
 
 
 def best_cut(
-    margins: np.ndarray, right: np.ndarray, answerable: np.ndarray, weights: np.ndarray, contract: np.ndarray | None = None
+    margins: np.ndarray,
+    right: np.ndarray,
+    answerable: np.ndarray,
+    weights: np.ndarray,
+    contract: np.ndarray | None = None,
 ) -> tuple[float, float]:
     """The margin cut with most questions right (weighted): answers right above it, abstentions on
     unanswerable questions below. Where ``contract`` marks the report questions, only cuts that keep the

@@ -19,7 +19,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from rag.answer.extractive import ExtractiveAnswerer
-from rag.answer.gated import GatedAnswerer, SentenceScorer, answers_the_question
+from rag.answer.gated import GatedAnswerer, SentenceScorer
 from rag.answer.grounded import Verifier
 from rag.answer.policy import AnswerPolicy, Outcome
 from rag.answer.llm import LLM, make_llm
@@ -561,7 +561,6 @@ class Library:
             Verifier(self.embedder.embed_documents, self._sentence_vectors),
             self.settings.llm_max_tokens,
             self.settings.llm_evidence,
-            answers_the_question if self.settings.answerer == "gated" else (lambda question, text: True),
         )
 
     def chat(

@@ -137,9 +137,11 @@ def _print_answer(answer: rag.Answer) -> None:
         if checks
         else ""
     )
-    reader = answer.meta.get("answerer")
-    if reader:
-        checked += f"; answer probability {reader['answer_probability']:.2f} (abstains below {reader['threshold']:.2f})"
+    answerer = answer.meta.get("answerer")
+    if answerer:
+        checked += (
+            f"; answer probability {answerer['answer_probability']:.2f} (abstains below {answerer['threshold']:.2f})"
+        )
     out.print(
         f"[dim]{escape(backend)}{checked}; retrieve {t.get('retrieve', 0):.0f} ms, answer {t.get('answer', 0):.0f} ms[/]"
     )

@@ -54,7 +54,9 @@ class Settings(BaseSettings):
         description="Abstain when the answer's probability of being right is below this "
         "(default: the threshold calibrated on validation data, rag/reader/weights/calibration.json).",
     )
-    reader_weights: Path | None = Field(None, description="Folder of trained reader weights (default: the committed ones).")
+    reader_weights: Path | None = Field(
+        None, description="Folder of trained reader weights (default: the committed ones)."
+    )
     max_question_chars: int = Field(2000, ge=1)
 
     # Answering with a language model (the extractive answerer needs none).

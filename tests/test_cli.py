@@ -51,7 +51,14 @@ def test_ask_json_follows_the_answer_schema(cli, seeds_copy):
     assert result.exit_code == 0
     answer = json.loads(result.stdout)
     assert set(answer) == {
-        "question", "answer", "abstained", "short_answer", "short_span", "citations", "timings_ms", "meta"
+        "question",
+        "answer",
+        "abstained",
+        "short_answer",
+        "short_span",
+        "citations",
+        "timings_ms",
+        "meta",
     }
     assert answer["meta"]["backend"] == "extractive" and answer["meta"]["model"] is None
     assert 0.0 <= answer["meta"]["answerer"]["answer_probability"] <= 1.0

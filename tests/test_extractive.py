@@ -68,5 +68,7 @@ def test_repeat_rule_never_answers_with_the_questions_own_words():
     assert repeats_question("How many aircraft fell in the 30 strikes?", "30")
     assert not repeats_question("Who attacked the convoy in March?", "ISIS")
     reader = ScriptedReader({FIRST: ("March", 3.0), SECOND: ("2019", -1.0)})
-    result = ExtractiveAnswerer(reader, 2, 0.5, repeat_rule=True).answer("What happened in March?", evidence(FIRST, SECOND))
+    result = ExtractiveAnswerer(reader, 2, 0.5, repeat_rule=True).answer(
+        "What happened in March?", evidence(FIRST, SECOND)
+    )
     assert result.abstained

@@ -45,7 +45,9 @@ def test_the_short_answer_is_bold_above_the_sentence_and_marked_inside_the_quote
     html = conversation_html([Turn("How many <troops>?", crisp)])
     assert html.index('<div class="a short-answer"><strong>19 troops</strong></div>') < html.index('class="a answer"')
     sources = sources_html([Turn("q", crisp)])
-    assert '<mark>ISIS killed <strong class="short-span">19 troops</strong> &amp; 2 &quot;guards&quot;.</mark>' in sources
+    assert (
+        '<mark>ISIS killed <strong class="short-span">19 troops</strong> &amp; 2 &quot;guards&quot;.</mark>' in sources
+    )
     assert "**19 troops**" in conversation_markdown([Turn("q", crisp)])
     # A span outside the quote is not marked (the quote alone is).
     assert "short-span" not in highlight(PARA.text, QUOTE, (0, 5))

@@ -8,7 +8,7 @@ fitted on validation articles (evals/calibrate.py); below the threshold the syst
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Sequence
 
 from rag.answer import ABSTAIN_MESSAGE
@@ -31,7 +31,6 @@ class ExtractiveResult:
     short_answer: str | None = None
     short_span: ShortSpan | None = None
     answerer: str = "reader"  # or "gated" (rag/answer/gated.py)
-    readings: list[tuple[ScoredParagraph, PassageReading]] = field(default_factory=list)
 
     def meta(self, threshold: float) -> dict:
         return {
@@ -104,7 +103,7 @@ class ExtractiveAnswerer:
         best_ev, best = readings[0]
         probability = calibration.probability(best.margin)
         if probability < self.threshold:
-            return ExtractiveResult(ABSTAIN_MESSAGE, [], True, bearing, probability, readings=readings)
+            return ExtractiveResult(ABSTAIN_MESSAGE, [], True, bearing, probability)
         text = best_ev.paragraph.text
         s, e = sentence_around(best_ev, best.start, best.end)
         quote = text[s:e]
@@ -116,5 +115,8 @@ class ExtractiveAnswerer:
             probability,
             short_answer=text[best.start : best.end],
             short_span=ShortSpan(1, best.start, best.end),
-            readings=readings,
         )
+
+    def answers(self, question: str, text: str) -> bool:
+        """Does a checked LLM answer still answer? The reader has no view on written text: yes."""
+        return True

@@ -495,3 +495,7 @@ class GatedAnswerer:
             short_span=short,
             answerer="gated",
         )
+
+    def answers(self, question: str, text: str) -> bool:
+        """Does a checked LLM answer still hold something of the kind asked for?"""
+        return answers_the_question(question, text)

@@ -1,12 +1,12 @@
-"""Who answers a question, given its evidence: the reader alone, or a language model over what the reader
-found answer-bearing, every sentence of its reply checked."""
+"""Who answers a question, given its evidence: the extractive answerer (gated sentences or the reader), or a
+language model over what that answerer found answer-bearing, every sentence of its reply checked."""
 
 from __future__ import annotations
 
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 from rag.answer import ABSTAIN_MESSAGE
 from rag.answer.extractive import ExtractiveAnswerer
@@ -34,34 +34,31 @@ class AnswerPolicy:
         verifier: Verifier,
         llm_max_tokens: int,
         llm_evidence: int,
-        answers: Callable[[str, str], bool] = lambda question, text: True,
     ):
-        """``answers(question, text)``: does a checked LLM answer still answer? (Otherwise the extractive one stands.)"""
         self._extractive = extractive
-        self._answers = answers
         self._verifier = verifier
         self._llm_max_tokens = llm_max_tokens
         self._llm_evidence = llm_evidence
 
     def stream(self, question: str, evidence: Sequence[ScoredParagraph], llm: LLM | None) -> Iterator[str | Outcome]:
         """Text deltas as they are produced, then the Outcome. With an LLM the deltas are the model's raw
-        reply and the Outcome holds only what verification kept; the reader's answer is released word by word."""
+        reply and the Outcome holds only what verification kept; the extractive answer is released word by word."""
         started = time.perf_counter()
         found = self._extractive.answer(question, evidence)
-        reader_meta = found.meta(self._extractive.threshold)
+        answerer_meta = found.meta(self._extractive.threshold)
         outcome = Outcome(
             found.answer,
             found.citations,
             found.abstained,
             found.short_answer,
             found.short_span,
-            {"backend": "extractive", "model": None, "answerer": reader_meta},
+            {"backend": "extractive", "model": None, "answerer": answerer_meta},
         )
         if llm is not None:
-            outcome.meta = {"backend": llm.backend, "model": llm.model, "llm_called": False, "answerer": reader_meta}
-        if llm is not None and not found.abstained:  # the reader found no answer: the model is not asked
+            outcome.meta = {"backend": llm.backend, "model": llm.model, "llm_called": False, "answerer": answerer_meta}
+        if llm is not None and not found.abstained:  # no answer found: the model is not asked
             answerer = LLMAnswerer(llm, self._verifier, self._llm_max_tokens, self._llm_evidence)
-            # The model sees, and may cite, only paragraphs where the reader found an answer.
+            # The model sees, and may cite, only paragraphs where the extractive answerer found an answer.
             shown = answerer.prompt_evidence([e for e in evidence if e.paragraph.id in found.answer_bearing])
             reply = ""
             for delta in answerer.stream(question, shown):
@@ -71,9 +68,11 @@ class AnswerPolicy:
             outcome.meta.update(llm_called=True, verification=report.to_dict())
             if model_abstained:
                 outcome = Outcome(ABSTAIN_MESSAGE, [], True, None, None, outcome.meta)
-            elif checked_citations and self._answers(question, checked):  # written: no one span is "the" short answer
+            elif checked_citations and self._extractive.answers(
+                question, checked
+            ):  # written: no one span is "the" short answer
                 outcome = Outcome(checked, checked_citations, False, None, None, outcome.meta)
-            else:  # nothing held: the reader's answer stands
+            else:  # nothing held, or what held does not answer: the extractive answer stands
                 outcome.meta["verification"]["fallback"] = True
         else:
             for delta in re.findall(r"\S+\s*", outcome.text):

@@ -40,6 +40,12 @@ def _terms(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
 
 
+def look_alikes(question: str, paragraphs: list[str], n: int) -> list[str]:
+    """The ``n`` paragraphs sharing most words with the question, most first (ties in their given order)."""
+    asked = _terms(question)
+    return sorted(paragraphs, key=lambda p: -len(asked & _terms(p)))[:n]
+
+
 def locate(answer: str, passage: str, question: str) -> tuple[int, int] | None:
     """The answer's offsets in the passage; among several occurrences, the one nearest the question's words."""
     hits = [m.start() for m in re.finditer(re.escape(answer), passage)]
@@ -94,8 +100,7 @@ def report_examples(path: Path, reports: Path) -> list[Example]:
             if target is None:
                 continue
         else:
-            q = _terms(item["question"])
-            passage, target = max(paragraphs, key=lambda p: len(q & _terms(p))), None
+            [passage], target = look_alikes(item["question"], paragraphs, 1), None
         out.append(Example(item["id"], item["question"], passage, tuple(item["answers"]), target, item["source"]))
     return out
 
@@ -107,7 +112,16 @@ def halueval_examples(path: Path, limit: int | None = None) -> list[Example]:
         item = json.loads(line)
         target = locate(item["right_answer"], item["knowledge"], item["question"])
         if target is not None:
-            out.append(Example(f"halueval-{i}", item["question"], item["knowledge"], (item["right_answer"],), target, f"halueval-{i}"))
+            out.append(
+                Example(
+                    f"halueval-{i}",
+                    item["question"],
+                    item["knowledge"],
+                    (item["right_answer"],),
+                    target,
+                    f"halueval-{i}",
+                )
+            )
         if limit and len(out) >= limit:
             break
     return out
@@ -121,11 +135,10 @@ def hard_negatives(examples: list[Example], paragraphs: dict[str, list[str]], ra
     for ex in examples:
         if ex.answer is None or ex.group not in paragraphs or rng.random() >= rate:
             continue
-        q = _terms(ex.question)
         others = [p for p in paragraphs[ex.group] if p != ex.passage]
         if not others:
             continue
-        best = max(others, key=lambda p: len(q & _terms(p)))
+        [best] = look_alikes(ex.question, others, 1)
         if any(a.lower() in best.lower() for a in ex.answers):
             continue
         out.append(Example(ex.id + "-neg", ex.question, best, (), None, ex.group))

@@ -64,7 +64,9 @@ def predict(net: ReaderNet, wins, batch_size: int = 64, device: str = "cpu") -> 
         for b in range(0, len(order), batch_size):
             rows = order[b : b + batch_size]
             batch = collate([wins[i] for i in rows])
-            s, e = net(**{k: batch[k].to(device) for k in ("input_ids", "attention_mask", "token_type_ids", "answer_mask")})
+            s, e = net(
+                **{k: batch[k].to(device) for k in ("input_ids", "attention_mask", "token_type_ids", "answer_mask")}
+            )
             for r, i in enumerate(rows):
                 n = len(wins[i].input_ids)
                 starts[i, :n], ends[i, :n] = s[r, :n].float().cpu().numpy(), e[r, :n].float().cpu().numpy()

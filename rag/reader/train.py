@@ -87,15 +87,16 @@ def evaluate(
     if paragraphs:
         pairs = []
         for i, e in enumerate(examples):
-            q = data._terms(e.question)
-            others = sorted((p for p in paragraphs[e.group] if p != e.passage), key=lambda p: -len(q & data._terms(p)))
-            pairs += [(i, p) for p in [e.passage, *others[:3]]]
+            others = data.look_alikes(e.question, [p for p in paragraphs[e.group] if p != e.passage], 3)
+            pairs += [(i, p) for p in [e.passage, *others]]
         flat = _read(net, tokenizer, config, [examples[i].question for i, _ in pairs], [p for _, p in pairs], device)
         best: dict[int, tuple] = {}
         for (i, passage), r in zip(pairs, flat):
             if i not in best or r.margin > best[i][0].margin:
                 best[i] = (r, passage)
-        open_scores = _scores([best[i][0] for i in range(len(examples))], examples, [best[i][1] for i in range(len(examples))])
+        open_scores = _scores(
+            [best[i][0] for i in range(len(examples))], examples, [best[i][1] for i in range(len(examples))]
+        )
         scores.update({f"open_{k}": v for k, v in open_scores.items() if k != "questions"})
     return scores
 

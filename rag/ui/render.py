@@ -66,9 +66,9 @@ def answer_meta(answer: Answer) -> str:
         bits.append(f"read as “{esc(standalone)}”")
     backend = meta.get("backend", "extractive")
     bits.append(esc(backend + (f" · {meta['model']}" if meta.get("model") else "")))
-    reader = meta.get("answerer")
-    if reader and not meta.get("llm_called"):
-        bits.append(f"answer probability {reader['answer_probability']:.2f}")
+    answerer = meta.get("answerer")
+    if answerer and not meta.get("llm_called"):
+        bits.append(f"answer probability {answerer['answer_probability']:.2f}")
     checks = meta.get("verification")
     if checks:
         bits.append(f"citations checked {checks['checked']}, fixed {checks['fixed']}, dropped {checks['dropped']}")
@@ -134,7 +134,9 @@ def sources_html(turns: list[Turn], files: dict[str, str] | None = None) -> str:
         answer = turns[i].answer
         short = answer.short_span
         cards = "".join(
-            citation_card(i, c, files.get(c.source), (short.start, short.end) if short and short.marker == c.marker else None)
+            citation_card(
+                i, c, files.get(c.source), (short.start, short.end) if short and short.marker == c.marker else None
+            )
             for c in answer.citations
         )
         parts.append(
