@@ -202,7 +202,7 @@ def _dehyphenate(left: str, right: str, vocabulary: set[str]) -> str:
 
 def read_pdf(data: bytes) -> Extracted:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import DependencyError, PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -216,6 +216,8 @@ def read_pdf(data: bytes) -> Extracted:
         pages = [_page_lines(p) for p in reader.pages]
     except ReadError:
         raise
+    except DependencyError as exc:  # e.g. AES encryption without the cryptography package
+        raise ReadError(f"encrypted PDF that cannot be opened ({exc})") from exc
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
         raise ReadError(f"malformed PDF: {exc}") from exc
     if not any(pages):

@@ -115,6 +115,12 @@ def test_bad_pdfs_and_docx_fail_alone(hash_settings, tmp_path, rendered):
     buf = io.BytesIO()
     writer.write(buf)
     (folder / "locked.pdf").write_bytes(buf.getvalue())
+    # Published reports are often AES-encrypted with only an owner password (no printing, no editing): they open.
+    writer = PdfWriter(clone_from=PdfReader(str(good)))
+    writer.encrypt(user_password="", owner_password="owner", algorithm="AES-256")
+    buf = io.BytesIO()
+    writer.write(buf)
+    (folder / "permissions.pdf").write_bytes(buf.getvalue())
     docx_bytes = (out / "docx" / f"{SEED_FILES[0].stem}.docx").read_bytes()
     (folder / "corrupt.docx").write_bytes(docx_bytes[: len(docx_bytes) // 2])
     (folder / "notes.docx").write_bytes(docx_bytes)
@@ -122,6 +128,7 @@ def test_bad_pdfs_and_docx_fail_alone(hash_settings, tmp_path, rendered):
     report = rag.Library(hash_settings).ingest([folder])
     got = {f.source: (f.status, f.reason or "") for f in report.files}
     assert got["good.pdf"][0] == "added" and got["notes.docx"][0] == "added"
+    assert got["permissions.pdf"][0] == "added"
     assert got["truncated.pdf"][0] == "failed" and "PDF" in got["truncated.pdf"][1]
     assert got["garbage.pdf"][0] == "failed" and "PDF" in got["garbage.pdf"][1]
     assert got["locked.pdf"] == ("failed", "encrypted PDF: it needs a password; save an unprotected copy to ingest it")
