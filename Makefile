@@ -41,9 +41,9 @@ eval: install
 eval-squad: install
 	$(BIN)/rag eval --set ../shared/benchmarks/squad2-dev-subset/data.json --index build/squad-index --json build/eval-squad.json
 
-# Retrain the reader and refit its abstention (not in CI: about an hour on 2 cores); see rag/reader/weights/MODEL_CARD.md.
+# Retrain the reader and refit its abstention (not in CI: about 80 minutes on 2 cores); see rag/reader/weights/MODEL_CARD.md.
 train-reader: install
-	$(BIN)/python -m rag.reader.train --halueval ../shared/benchmarks/halueval-qa/data.jsonl --epochs 2
+	$(BIN)/python -m rag.reader.train --halueval ../shared/benchmarks/halueval-qa/data.jsonl --epochs 3
 	$(BIN)/python evals/calibrate.py
 
 # Scale benchmark (not in CI: about an hour on 2 cores); rewrites benchmarks/RESULTS.md and its plots.

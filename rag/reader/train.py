@@ -38,7 +38,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out", type=Path, default=WEIGHTS_DIR)
     p.add_argument("--validation-articles", type=int, default=5)
     p.add_argument("--negatives", type=float, default=0.5, help="share of answerable questions given a hard negative")
-    p.add_argument("--epochs", type=float, default=2.0)
+    p.add_argument("--epochs", type=float, default=3.0)
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--warmup", type=float, default=0.1)
