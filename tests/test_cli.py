@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from rag.cli import app
+from tests.contract import ANSWER_KEYS, CITATION_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,16 +51,7 @@ def test_ask_json_follows_the_answer_schema(cli, seeds_copy):
     result = cli("ask", "When did Abu Hafs al-Hashemi al-Qurashi take over the leadership?", "--json")
     assert result.exit_code == 0
     answer = json.loads(result.stdout)
-    assert set(answer) == {
-        "question",
-        "answer",
-        "abstained",
-        "short_answer",
-        "short_span",
-        "citations",
-        "timings_ms",
-        "meta",
-    }
+    assert set(answer) == ANSWER_KEYS
     assert answer["meta"]["backend"] == "extractive" and answer["meta"]["model"] is None
     assert 0.0 <= answer["meta"]["answerer"]["answer_probability"] <= 1.0
     assert not answer["abstained"] and "August 2023" in answer["short_answer"]
@@ -68,7 +60,7 @@ def test_ask_json_follows_the_answer_schema(cli, seeds_copy):
     assert cited["text"][span["start"] : span["end"]] == answer["short_answer"]
     assert answer["short_answer"] in cited["quote"]
     for c in answer["citations"]:
-        assert set(c) == {"marker", "source", "paragraph", "start", "end", "text", "quote", "section", "page"}
+        assert set(c) == CITATION_KEYS
         assert (seeds_copy / c["source"]).read_text(encoding="utf-8")[c["start"] : c["end"]] == c["text"]
         assert f"[{c['marker']}]" in answer["answer"]
 

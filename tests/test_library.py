@@ -7,6 +7,7 @@ import pytest
 import rag
 from rag.answer import ABSTAIN_MESSAGE
 from rag.answer.citations import citation_problems
+from tests.contract import ANSWER_KEYS
 
 
 def statuses(report):
@@ -88,16 +89,7 @@ def test_answers_cite_real_paragraphs(hash_settings, seeds_copy):
         assert c.quote in c.text
     assert answer.citations, "the question is answered in the reports"
     d = answer.to_dict()
-    assert set(d) == {
-        "question",
-        "answer",
-        "abstained",
-        "short_answer",
-        "short_span",
-        "citations",
-        "timings_ms",
-        "meta",
-    }
+    assert set(d) == ANSWER_KEYS
     assert set(d["timings_ms"]) == {"retrieve", "answer"}
     # The short answer is a verbatim span of the cited paragraph, inside the quoted sentence.
     cited = next(c for c in answer.citations if c.marker == answer.short_span.marker)

@@ -3,7 +3,7 @@ and reading, so both see passages cut the same way."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
@@ -96,7 +96,6 @@ class PassageReading:
     end: int = 0
     span_score: float = float("-inf")
     null_score: float = float("inf")  # the passage's "no answer" score (lowest over its windows)
-    windows: list[int] = field(default_factory=list)
 
     @property
     def margin(self) -> float:
@@ -110,9 +109,8 @@ def best_spans(
     """Each pair's best span over its windows: the highest start + end score with end >= start, at most
     ``max_answer_tokens`` long, inside the passage."""
     readings = [PassageReading(i) for i in range(n_pairs)]
-    for w, (window, s, e) in enumerate(zip(wins, starts, ends)):
+    for window, s, e in zip(wins, starts, ends):
         r = readings[window.pair]
-        r.windows.append(w)
         r.null_score = min(r.null_score, float(s[0] + e[0]))
         inside = np.array([i for i, o in enumerate(window.offsets) if o is not None])
         if not len(inside):

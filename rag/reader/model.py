@@ -93,8 +93,8 @@ def save(net: ReaderNet, config: ReaderConfig, folder: Path, info: dict) -> None
     (folder / CONFIG_FILE).write_text(json.dumps({**config.__dict__, **info}, indent=1) + "\n")
 
 
-class ReaderWeightsMissing(RuntimeError):
-    pass
+class ReaderMissing(RuntimeError):
+    """No trained reader to load: the packaged base or the committed weights are missing or do not fit."""
 
 
 def load_net(base: Path, folder: Path = WEIGHTS_DIR) -> tuple[ReaderNet, ReaderConfig]:
@@ -103,12 +103,12 @@ def load_net(base: Path, folder: Path = WEIGHTS_DIR) -> tuple[ReaderNet, ReaderC
 
     path = folder / WEIGHTS_FILE
     if not path.exists():
-        raise ReaderWeightsMissing(f"no trained reader at {path}: run python -m rag.reader.train")
+        raise ReaderMissing(f"no trained reader at {path}: run python -m rag.reader.train")
     net = build_net(base)
     trained = {k: v.float() for k, v in load_file(str(path)).items()}
     missing, unexpected = net.load_state_dict(trained, strict=False)
     extra = [k for k in missing if k not in FROZEN and not k.endswith("position_ids")]
     if extra or unexpected:
-        raise ReaderWeightsMissing(f"{path} does not fit the base model: missing {extra}, unexpected {unexpected}")
+        raise ReaderMissing(f"{path} does not fit the base model: missing {extra}, unexpected {unexpected}")
     net.eval()
     return net, ReaderConfig.load(folder / CONFIG_FILE)

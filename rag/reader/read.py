@@ -14,7 +14,15 @@ import numpy as np
 import torch
 
 from rag.reader.features import PassageReading, best_spans, collate, windows
-from rag.reader.model import WEIGHTS_DIR, ReaderConfig, ReaderNet, load_net, load_tokenizer, packaged_base
+from rag.reader.model import (
+    WEIGHTS_DIR,
+    ReaderConfig,
+    ReaderMissing,
+    ReaderNet,
+    load_net,
+    load_tokenizer,
+    packaged_base,
+)
 
 CALIBRATION_FILE = "calibration.json"
 
@@ -88,10 +96,6 @@ class Reader:
             wins = windows(self._tokenizer, self.config, [question] * len(passages), passages)
         starts, ends = predict(self._net, wins)
         return best_spans(wins, starts, ends, len(passages), self.config.max_answer_tokens)
-
-
-class ReaderMissing(RuntimeError):
-    pass
 
 
 @functools.lru_cache(maxsize=2)
