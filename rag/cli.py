@@ -326,6 +326,25 @@ def rebuild(index: Path = IndexOption, chroma_url: Optional[str] = ChromaOption)
     raise typer.Exit(0 if report.ok else 1)
 
 
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to bind (beyond loopback needs RAG_API_KEY)."),
+    port: int = typer.Option(8000, "--port"),
+    index: Path = IndexOption,
+    ui: bool = typer.Option(False, "--ui", help="Also serve the chat UI at /."),
+    chroma_url: Optional[str] = ChromaOption,
+    llm: Optional[str] = LLMOption,
+    llm_url: Optional[str] = LLMUrlOption,
+    llm_model: Optional[str] = LLMModelOption,
+    gguf: Optional[Path] = GGUFOption,
+) -> None:
+    """HTTP API: /v1/ask, /v1/batch, /v1/ingest, /v1/documents, OpenAI-compatible /v1/chat/completions (docs at /docs)."""
+    from rag.server import serve as run_server
+
+    lib = _open(index, chroma_url, llm, llm_url, llm_model, gguf)
+    run_server(lib, host, port, lib.settings.api_key, with_ui=ui)
+
+
 @app.command("bench")
 def bench_cmd(
     paragraphs: int = typer.Option(1000, "--paragraphs", help="Distractor paragraphs around the five seeds."),

@@ -75,7 +75,10 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Interface the UI binds to; loopback unless you mean otherwise.")
     port: int = Field(7860, ge=1, le=65535)
     auth: str | None = Field(None, description="'user:password' turns on login for the UI.")
-    max_upload_mb: int = Field(20, ge=1, description="Largest report the UI accepts.")
+    max_upload_mb: int = Field(20, ge=1, description="Largest report the UI and the HTTP API accept.")
+    api_key: str | None = Field(
+        None, description="Bearer key the HTTP API (rag serve) requires; needed to bind beyond loopback."
+    )
 
     @property
     def uploads_dir(self) -> Path:

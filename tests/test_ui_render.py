@@ -6,9 +6,9 @@ from rag.ui.render import (
     conversation_html,
     conversation_markdown,
     highlight,
-    safe_file_name,
     sources_html,
 )
+from rag.uploads import safe_file_name
 
 PARA = Paragraph(
     "r<1>.txt", 4, 10, 80, 'Intro <b>bold</b>. ISIS killed 19 troops & 2 "guards". End.', section="Homs & Hama"

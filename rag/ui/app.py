@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import tempfile
@@ -15,7 +14,8 @@ import gradio as gr
 
 import rag
 from rag.answer.llm import make_llm
-from rag.ui.render import Turn, conversation_html, conversation_markdown, esc, safe_file_name, sources_html
+from rag.ui.render import Turn, conversation_html, conversation_markdown, esc, sources_html
+from rag.uploads import ingest_uploads, remove_document
 
 # Streamed text is shown at most this often: each update re-sends the whole conversation, and a
 # browser gains nothing from more than a few repaints a second.
@@ -118,32 +118,13 @@ class ChatApp:
     def add_reports(self, files: list[str] | None, progress=gr.Progress()):
         if not files:
             return ("<div class='upload-result'>No files chosen.</div>", *self._library_updates())
-        uploads = self.settings.uploads_dir
-        uploads.mkdir(parents=True, exist_ok=True)
-        limit = self.settings.max_upload_mb * 1024 * 1024
-        rows, stored = [], []
-        for f in files:
-            src = Path(f)
-            name = safe_file_name(src.name)
-            if src.stat().st_size > limit:
-                rows.append((name, "failed", f"larger than {self.settings.max_upload_mb} MB"))
-                continue
-            target = uploads / name
-            if target.exists() and _sha(target) != _sha(src):
-                target = uploads / f"{target.stem}-{_sha(src)[:8]}{target.suffix}"
-            shutil.copyfile(src, target)
-            stored.append(target)
-        if stored:
-            progress(0, desc="ingesting")
+        progress(0, desc="ingesting")
 
-            def tick(p: rag.IngestProgress) -> None:
-                progress((p.done, p.total), desc=p.result.source if p.result else "")
+        def tick(p: rag.IngestProgress) -> None:
+            progress((p.done, p.total), desc=p.result.source if p.result else "")
 
-            report = self.lib.ingest(stored, progress=tick)
-            for r in report.files:
-                if r.status == "failed" and Path(r.path).parent == uploads.resolve():
-                    Path(r.path).unlink(missing_ok=True)  # keep no unreadable uploads around
-                rows.append((r.source, r.status, r.reason or f"{r.paragraphs} paragraphs"))
+        uploaded = [(Path(f).name, Path(f).read_bytes()) for f in files]
+        rows = [(r.name, r.status, r.note) for r in ingest_uploads(self.lib, uploaded, progress=tick)]
         items = "".join(
             f"<li class='upload-{esc(status)}'><b>{esc(name)}</b>: {esc(status)} ({esc(note)})</li>"
             for name, status, note in rows
@@ -153,10 +134,7 @@ class ChatApp:
     def remove_document(self, source: str | None):
         if not source:
             return ("<div>Choose a document to remove.</div>", *self._library_updates())
-        entry = self.lib.documents().get(source)
-        removed = self.lib.remove(source)
-        if removed and entry and Path(entry.path).parent == self.settings.uploads_dir.resolve():
-            Path(entry.path).unlink(missing_ok=True)  # an upload is ours to delete; other files are not
+        removed = remove_document(self.lib, source)
         note = f"Removed {esc(source)}." if removed else f"{esc(source)} was not indexed."
         return (f"<div>{note}</div>", *self._library_updates())
 
@@ -222,10 +200,6 @@ class ChatApp:
         data = [t.answer.to_dict() for t in turns or [] if t.answer is not None]
         path.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
         return path
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def build(lib: rag.Library) -> gr.Blocks:

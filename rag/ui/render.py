@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass
 
 from rag.answer.citations import MARKER
@@ -173,15 +172,3 @@ def _footnoted(text: str, numbers: dict[int, int]) -> str:
     return MARKER.sub(lambda m: f"[^{numbers[int(m.group(1))]}]" if int(m.group(1)) in numbers else m.group(0), text)
 
 
-_UNSAFE = re.compile(r"[^\w. -]+")  # letters of any script, digits, _ . space -
-
-
-def safe_file_name(name: str, max_len: int = 120) -> str:
-    """A file name that stays inside the folder it is written to: no path, no leading dot, plain characters."""
-    base = re.split(r"[\\/]", name)[-1]
-    base = _UNSAFE.sub("_", base).strip(" .")
-    stem, dot, suffix = base.rpartition(".")
-    if not dot:
-        stem, suffix = base, ""
-    stem = stem[: max_len - len(suffix) - 1] or "upload"
-    return f"{stem}.{suffix}" if suffix else stem
