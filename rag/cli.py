@@ -345,6 +345,28 @@ def serve(
     run_server(lib, host, port, lib.settings.api_key, with_ui=ui)
 
 
+@app.command()
+def mcp(
+    index: Path = IndexOption,
+    http: bool = typer.Option(False, "--http", help="Streamable HTTP at http://HOST:PORT/mcp instead of stdio."),
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8001, "--port"),
+    chroma_url: Optional[str] = ChromaOption,
+    llm: Optional[str] = LLMOption,
+    llm_url: Optional[str] = LLMUrlOption,
+    llm_model: Optional[str] = LLMModelOption,
+    gguf: Optional[Path] = GGUFOption,
+) -> None:
+    """MCP server for agents (tools: ask, search, list_documents, get_paragraph); stdio unless --http."""
+    try:
+        from rag.mcp_server import serve as run_mcp
+    except ImportError as exc:
+        err.print(f"[red]error:[/] the MCP server needs the mcp extra: pip install -e '.[mcp]' ({escape(str(exc))})")
+        raise typer.Exit(2)
+    lib = _open(index, chroma_url, llm, llm_url, llm_model, gguf)
+    run_mcp(lib, "streamable-http" if http else "stdio", host, port)
+
+
 @app.command("bench")
 def bench_cmd(
     paragraphs: int = typer.Option(1000, "--paragraphs", help="Distractor paragraphs around the five seeds."),
