@@ -597,6 +597,11 @@ class Library:
                 answers.append(Answer.failed(q if isinstance(q, str) else repr(q), f"{type(exc).__name__}: {exc}"))
         return answers
 
+    def paragraphs(self, source: str | None = None) -> list[Paragraph]:
+        """Every indexed paragraph in document order (of one document with ``source``)."""
+        found = self._corpus_now().paragraphs
+        return [p for p in found if p.source == source] if source else list(found)
+
     def paragraph(self, paragraph_id: str) -> Paragraph | None:
         return self._corpus_now().by_id.get(paragraph_id)
 

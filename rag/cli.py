@@ -382,8 +382,15 @@ def bench_cmd(
         Path("../shared/benchmarks/squad2-dev-subset/data.json"), "--squad", help="Extra sentences for distractors."
     ),
 ) -> None:
-    """Measure ingest and query cost, and recall, at a corpus size (see benchmarks/README.md)."""
-    from rag import bench
+    """Measure ingest and query cost, and recall, at a corpus size (benchmarks/bench.py, from a checkout)."""
+    import sys
+
+    checkout = Path(__file__).resolve().parents[1]
+    if not (checkout / "benchmarks" / "bench.py").exists():
+        err.print("[red]error:[/] rag bench runs from a source checkout (it needs benchmarks/bench.py)")
+        raise typer.Exit(2)
+    sys.path.insert(0, str(checkout))
+    from benchmarks import bench
 
     result = bench.bench(paragraphs, work, seeds, eval_set, squad if squad.exists() else None, baseline, embed_only)
     table = Table(title=f"rag bench: {paragraphs} distractors")

@@ -46,13 +46,6 @@ def _client(path: Path, server_url: str | None):
         raise StoreUnavailable(f"cannot reach the Chroma server at {server_url}: {exc}") from exc
 
 
-def chroma_collection(index_dir: Path, name: str):
-    """A bare collection in a persistent Chroma under ``index_dir``, for other pipelines to fill (the bench
-    baseline); keeps chromadb imported here only."""
-    client = _client(index_dir, None)
-    return client.get_or_create_collection(name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
-
-
 @dataclass(frozen=True)
 class DenseHit:
     chunk_id: str

@@ -1,6 +1,6 @@
 """The bench's distractor generator keeps its promise: gold paragraphs stay the only ones stating their facts."""
 
-from rag.bench import _sentence_pool, eval_evidence, make_corpus
+from benchmarks.bench import _sentence_pool, eval_evidence, make_corpus
 
 from .conftest import ROOT, SEEDS
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag.chaos import run
+from benchmarks.chaos import run
 
 from .conftest import SEEDS
 

@@ -1,5 +1,5 @@
 """Concurrent clients against the Python API (threads) and the running UI (gradio_client): no errors,
-memory flat. The full 32-client, 60-second run is `python -m rag.load` (see README)."""
+memory flat. The full 32-client, 60-second run is `python -m benchmarks.load` (see README)."""
 
 import os
 import subprocess
@@ -8,7 +8,7 @@ import sys
 import pytest
 
 import rag
-from rag.load import api_load, ui_load
+from benchmarks.load import api_load, ui_load
 
 from .conftest import ROOT, SEEDS, free_port, wait_until_serving
 

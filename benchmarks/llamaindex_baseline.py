@@ -1,8 +1,7 @@
 """The comparison pipeline for `rag bench --baseline`: llama-index as its documentation sets it up.
 
 SimpleDirectoryReader documents, the default SentenceSplitter, a VectorStoreIndex over a ChromaVectorStore,
-the same packaged embedding model, a top-k retriever. The only module that imports llama-index; its global
-Settings are never touched (everything is passed explicitly).
+the same packaged embedding model, a top-k retriever. Its global Settings are never touched (everything is passed explicitly).
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from pathlib import Path
 from typing import Callable
 
 from rag.embeddings import packaged_model_path
-from rag.store import chroma_collection
 
 
 def chunk_texts(corpus: Path) -> list[str]:
@@ -31,7 +29,12 @@ def build(corpus: Path, index_dir: Path):
 
     documents = SimpleDirectoryReader(str(corpus), required_exts=[".txt"]).load_data()
     embed_model = HuggingFaceEmbedding(model_name=str(packaged_model_path()), device="cpu")
-    store = ChromaVectorStore(chroma_collection=chroma_collection(index_dir, "baseline"))
+    import chromadb
+
+    # As llama-index's Chroma guide sets it up: its own persistent client, not the product's store.
+    client = chromadb.PersistentClient(path=str(index_dir), settings=chromadb.Settings(anonymized_telemetry=False))
+    collection = client.get_or_create_collection("baseline", configuration={"hnsw": {"space": "cosine"}})
+    store = ChromaVectorStore(chroma_collection=collection)
     return VectorStoreIndex.from_documents(
         documents,
         storage_context=StorageContext.from_defaults(vector_store=store),

@@ -1,7 +1,7 @@
 """Kill `rag ingest` at random moments, re-run it, and check the index ends exactly right.
 
-    .venv/bin/python -m rag.chaos --files 300 --kills 20            # the long run (real model)
-    .venv/bin/python -m rag.chaos --files 40 --kills 5 --hash        # the short one, as in tests
+    .venv/bin/python -m benchmarks.chaos --files 300 --kills 20            # the long run (real model)
+    .venv/bin/python -m benchmarks.chaos --files 40 --kills 5 --hash        # the short one, as in tests
 
 At the end the store must hold every paragraph of every file exactly once (no paragraph missing, none
 extra, none stale), the manifest must match the store, and the answers must equal those of an index built
@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from rag.bench import make_corpus
+from benchmarks.bench import make_corpus
 from rag.paragraphs import split_paragraphs
 
 
@@ -78,7 +78,7 @@ def run(files: int, kills: int, work: Path, seeds: Path, use_hash: bool, seed: i
     )
     lib = rag.Library(settings)
     consistency = lib.verify()
-    paragraphs = lib._corpus_now().paragraphs
+    paragraphs = lib.paragraphs()
     stored = {p.id for p in paragraphs}
     # The same stretch of the same file stored twice, under whatever id, is a duplicate.
     duplicates = len(paragraphs) - len({(p.source, p.start, p.end) for p in paragraphs})

@@ -212,7 +212,7 @@ def run_ours(corpus: Path, index: Path, eval_set: Path, ceiling: bool = True) ->
         "recall_at_5": round(hits / len(items), 4),
         "rss_mb": _rss_mb(),
         **token_accounting(
-            [c.text for p in lib._corpus_now().paragraphs for c in chunk_paragraph(p, lib.settings.chunk_chars)],
+            [c.text for p in lib.paragraphs() for c in chunk_paragraph(p, lib.settings.chunk_chars)],
             lib.embedder,
             ingest_s,
         ),
@@ -220,7 +220,7 @@ def run_ours(corpus: Path, index: Path, eval_set: Path, ceiling: bool = True) ->
 
 
 def run_baseline(corpus: Path, index: Path, eval_set: Path, paragraphs: int) -> dict:
-    from rag.llamaindex_baseline import build, chunk_texts, retriever
+    from benchmarks.llamaindex_baseline import build, chunk_texts, retriever
 
     shutil.rmtree(index, ignore_errors=True)
     started = time.perf_counter()
@@ -247,12 +247,16 @@ def run_baseline(corpus: Path, index: Path, eval_set: Path, paragraphs: int) -> 
     }
 
 
+CHECKOUT = Path(__file__).resolve().parents[1]
+
+
 def _in_child(task: str, **kwargs) -> dict:
     """Run one measurement in a fresh process, so its memory and warm caches are its own."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     done = subprocess.run(
-        [sys.executable, "-m", "rag.bench", task, json.dumps({k: str(v) for k, v in kwargs.items()})],
+        [sys.executable, "-m", "benchmarks.bench", task, json.dumps({k: str(v) for k, v in kwargs.items()})],
         env=env,
+        cwd=CHECKOUT,
         capture_output=True,
         text=True,
         check=False,

@@ -1,7 +1,7 @@
 """Concurrent load: many clients asking at once, against the Python API (threads) or the running UI.
 
-    .venv/bin/python -m rag.load --clients 32 --seconds 60                  # Python API, in threads
-    .venv/bin/python -m rag.load --clients 32 --seconds 60 --ui http://127.0.0.1:7860/
+    .venv/bin/python -m benchmarks.load --clients 32 --seconds 60                  # Python API, in threads
+    .venv/bin/python -m benchmarks.load --clients 32 --seconds 60 --ui http://127.0.0.1:7860/
 
 Reports errors, latency p50/p95, throughput, and resident memory after the first 100 questions against
 the end (growth must stay under 10% over at least 1,000 questions).
