@@ -61,6 +61,15 @@ def test_retriever_nodes_are_our_paragraphs_with_exact_offsets(library):
     assert any(FACT in n.node.get_content() for n in nodes)
 
 
+def test_an_unknown_document_is_named_not_silently_searched(library):
+    with pytest.raises(ValueError, match="'missing.txt' is not indexed"):
+        RagRetriever(library, sources=["missing.txt"])
+    with pytest.raises(ValueError, match="'missing.txt' is not indexed"):
+        RagQueryEngine(library, sources=["missing.txt"])
+    only = RagRetriever(library, sources=["001_08933ac444e6ce74.txt"]).retrieve(Q)
+    assert only and {n.node.metadata["source"] for n in only} == {"001_08933ac444e6ce74.txt"}
+
+
 def test_llama_index_query_engine_runs_over_our_retriever_without_global_settings(library):
     retriever = RagRetriever(library, top_k=4)
     engine = RetrieverQueryEngine.from_args(retriever, llm=MockLLM(max_tokens=16))
