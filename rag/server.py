@@ -254,12 +254,8 @@ def _chunks(reply_id: str, created: int, content: str, citations: list, answer: 
     yield "data: [DONE]\n\n"
 
 
-def serve(lib: rag.Library, host: str, port: int, api_key: str | None, with_ui: bool = False) -> None:
-    """Run the API (and, with ``with_ui``, the chat UI at /) until interrupted."""
-    import uvicorn
-
-    check_binding(host, api_key)
-    lib.warm_up()
+def build_app(lib: rag.Library, api_key: str | None, with_ui: bool = False) -> FastAPI:
+    """The API, and with ``with_ui`` the chat UI mounted at / beside it."""
     app = create_app(lib, api_key)
     if with_ui:
         import gradio as gr
@@ -267,4 +263,13 @@ def serve(lib: rag.Library, host: str, port: int, api_key: str | None, with_ui: 
         from rag.ui.app import build
 
         app = gr.mount_gradio_app(app, build(lib), path="/")
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    return app
+
+
+def serve(lib: rag.Library, host: str, port: int, api_key: str | None, with_ui: bool = False) -> None:
+    """Run the API (and, with ``with_ui``, the chat UI at /) until interrupted."""
+    import uvicorn
+
+    check_binding(host, api_key)
+    lib.warm_up()
+    uvicorn.run(build_app(lib, api_key, with_ui), host=host, port=port, log_level="info")

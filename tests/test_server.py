@@ -8,7 +8,7 @@ import pytest
 import uvicorn
 
 import rag
-from rag.server import check_binding, create_app
+from rag.server import build_app, check_binding, create_app
 
 from .conftest import SEEDS, free_port
 from .contract import ANSWER_KEYS
@@ -93,6 +93,16 @@ def test_binding_beyond_loopback_needs_a_key():
 def test_openapi_docs_are_served(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/v1/ask", "/v1/batch", "/v1/ingest", "/v1/documents", "/v1/chat/completions", "/v1/models"} <= set(paths)
+
+
+def test_the_chat_ui_can_share_the_server(library):
+    from fastapi.testclient import TestClient
+
+    with TestClient(build_app(library, api_key=KEY, with_ui=True)) as c:
+        page = c.get("/")
+        assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+        assert c.get("/healthz").json()["status"] == "ok"
+        assert c.post("/v1/ask", json={"question": Q}).status_code == 401
 
 
 @pytest.fixture(scope="module")
