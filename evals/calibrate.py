@@ -20,6 +20,7 @@ import argparse
 import itertools
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -32,7 +33,7 @@ from rag import evals  # noqa: E402
 from rag.answer.extractive import ExtractiveAnswerer, repeats_question, sentence_around  # noqa: E402
 from rag.reader.model import CONFIG_FILE, WEIGHTS_DIR  # noqa: E402
 from rag.reader.read import CALIBRATION_FILE  # noqa: E402
-from rag.text import numbers_in  # noqa: E402
+from rag.text import content_terms, numbers_in, words  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SQUAD_TRAIN = ROOT.parent / "shared" / "benchmarks" / "squad2-dev-train" / "data.json"
@@ -55,6 +56,18 @@ def validation_set(weights: Path, out: Path) -> Path:
     return out
 
 
+def coverage(question: str, sentence: str) -> float:
+    """Share of the question's content terms that the answer's sentence states (recorded for analysis)."""
+    asked = set(content_terms(question))
+    return len(asked & set(content_terms(sentence))) / len(asked) if asked else 0.0
+
+
+def names_in(question: str) -> set[str]:
+    """The question's capitalised words after its first (names, mostly), lowercased (recorded for analysis)."""
+    said = re.findall(r"\w+", question)
+    return {w.lower() for w in said[1:] if w[0].isupper()}
+
+
 def collect(set_path: Path, index: Path, weights: Path, limit: int | None = None) -> list[dict]:
     """Per question: for each of the top MAX_READ paragraphs, the reader's margin, whether its sentence is
     right, and whether the paragraph states the numbers the question does."""
@@ -74,12 +87,15 @@ def collect(set_path: Path, index: Path, weights: Path, limit: int | None = None
                 {
                     "rank": rank[ev.paragraph.id],
                     "margin": reading.margin,
+                    "null_score": reading.null_score,
+                    "coverage": coverage(item.question, ev.paragraph.text[s:e]),
+                    "names_stated": names_in(item.question) <= set(words(ev.paragraph.text)),
                     "right": item.answerable and evals.is_correct(ev.paragraph.text[s:e], item.answers),
                     "numbers_stated": numbers_in(item.question) <= numbers_in(ev.paragraph.text),
                     "repeats_question": repeats_question(item.question, ev.paragraph.text[reading.start : reading.end]),
                 }
             )
-        rows.append({"set": set_path.name, "answerable": item.answerable, "passages": passages})
+        rows.append({"set": set_path.name, "id": item.id, "answerable": item.answerable, "passages": passages})
         if n % 200 == 0:
             print(f"  {n}/{len(items)} questions read", file=sys.stderr, flush=True)
     return rows

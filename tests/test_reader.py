@@ -94,3 +94,22 @@ def test_training_runs_a_few_steps_and_writes_a_loadable_reader(tmp_path):
     reader = load_reader(str(out))
     [reading] = reader.read("When was it signed?", ["It was signed in 1648."])
     assert 0 <= reading.start < reading.end <= len("It was signed in 1648.")
+
+
+def test_near_misses_keep_the_words_but_lose_the_answer():
+    from rag.reader.data import Example, swapped_questions, without_answer_sentence
+
+    passage = "The Normans came from Normandy. They conquered England in 1066. Their language was French."
+    start = passage.index("1066")
+    asked = Example("q1", "When did the Normans conquer England?", passage, ("1066",), (start, start + 4), "Normans")
+    article = {"Normans": [passage, "The Vikings raided Francia in 845. Rollo became a duke."]}
+
+    [cut] = without_answer_sentence([asked], rate=1.0, seed=0)
+    assert cut.answer is None and "1066" not in cut.passage and "Normandy" in cut.passage
+
+    [swap] = swapped_questions([asked], article, rate=1.0, seed=0)
+    assert swap.answer is None and swap.passage == passage
+    changed = set(swap.question.split()) - set(asked.question.split())
+    assert changed and not any(w.strip("?") in passage for w in changed)
+    # Never the question word, never a name the passage does not state.
+    assert swap.question.startswith("When did")

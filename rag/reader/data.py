@@ -6,6 +6,9 @@
   unanswerable ones, the paragraph of the named report that shares most words with the question).
 - Hard negatives: an answerable question paired with another paragraph of its article, the one sharing most
   words with it, is a no-answer example: the retriever hands the reader such paragraphs all the time.
+- Near misses made from answerable questions (SQuAD 2.0's own unanswerable questions are written this way):
+  the passage with the answer's sentence cut out, and the question with one of its names or numbers swapped
+  for another from the same article. Both say "no answer" where every other word still matches.
 - Optionally HaluEval QA passages (HotpotQA) whose right answer occurs in the passage.
 
 The test set (``evals/seed_qa.jsonl``) is never read here.
@@ -19,7 +22,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from rag.text import sentence_spans
+
 _WORD = re.compile(r"\w+")
+# A name (capitalised words, possibly joined by "of"/"the"/"de") or a number: the parts of a question a swap
+# can change while every other word still matches its paragraph.
+_NAME_OR_NUMBER = re.compile(r"\b(?:[A-Z][\w'’-]+(?:\s+(?:(?:of|the|de|von|van)\s+)?[A-Z][\w'’-]+)*|\d[\d,.]*\d|\d)\b")
 _STOP = frozenset(
     "a an the of in on at to for by with from and or is are was were be been what which who whom whose when "
     "where why how did do does many much that this these those it its as".split()
@@ -150,3 +158,65 @@ def split_groups(groups: list[str], validation: int, seed: int) -> tuple[set[str
     ordered = sorted(set(groups))
     random.Random(seed).shuffle(ordered)
     return set(ordered[validation:]), set(ordered[:validation])
+
+
+def _names_and_numbers(text: str, skip_first: bool) -> list[re.Match]:
+    found = list(_NAME_OR_NUMBER.finditer(text))
+    # A question's first word is capitalised whatever it is; a name there ("Who ...") is no name.
+    return [m for m in found if not (skip_first and m.start() == 0 and " " not in m.group(0))]
+
+
+def without_answer_sentence(examples: list[Example], rate: float, seed: int) -> list[Example]:
+    """For a share ``rate`` of answerable questions: the passage with the sentence holding the answer cut
+    out, as a no-answer example (skipped when a gold answer still occurs or under two sentences remain)."""
+    rng = random.Random(seed + 1)
+    out = []
+    for ex in examples:
+        if ex.answer is None or rng.random() >= rate:
+            continue
+        spans = sentence_spans(ex.passage)
+        kept = [(s, e) for s, e in spans if e <= ex.answer[0] or s >= ex.answer[1]]
+        if len(kept) < 2 or len(kept) == len(spans):
+            continue
+        passage = " ".join(ex.passage[s:e] for s, e in kept)
+        if any(a.lower() in passage.lower() for a in ex.answers):
+            continue
+        out.append(Example(ex.id + "-cut", ex.question, passage, (), None, ex.group))
+    return out
+
+
+def swapped_questions(
+    examples: list[Example], paragraphs: dict[str, list[str]], rate: float, seed: int
+) -> list[Example]:
+    """For a share ``rate`` of answerable questions: one name or number of the question that its passage
+    states, swapped for another of the same kind from elsewhere in the article that the passage never
+    mentions, as a no-answer example ("When did the Franks conquer England?" on a paragraph about Normans)."""
+    rng = random.Random(seed + 2)
+    pools: dict[str, tuple[list[str], list[str]]] = {}
+    for group, texts in paragraphs.items():
+        found = {m.group(0) for t in texts for m in _names_and_numbers(t, skip_first=False)}
+        numbers = sorted(f for f in found if f[0].isdigit())
+        names = sorted(f for f in found if not f[0].isdigit())
+        pools[group] = (names, numbers)
+    out = []
+    for ex in examples:
+        if ex.answer is None or ex.group not in pools or rng.random() >= rate:
+            continue
+        lowered = ex.passage.lower()
+        stated = [
+            m
+            for m in _names_and_numbers(ex.question, skip_first=True)
+            if m.group(0).lower() in lowered and not any(m.group(0).lower() in a.lower() for a in ex.answers)
+        ]
+        if not stated:
+            continue
+        target = rng.choice(stated)
+        names, numbers = pools[ex.group]
+        pool = numbers if target.group(0)[0].isdigit() else names
+        candidates = [c for c in pool if c.lower() not in lowered and c.lower() not in ex.question.lower()]
+        if not candidates:
+            continue
+        swap = rng.choice(candidates)
+        question = ex.question[: target.start()] + swap + ex.question[target.end() :]
+        out.append(Example(ex.id + "-swap", question, ex.passage, (), None, ex.group))
+    return out

@@ -38,6 +38,8 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out", type=Path, default=WEIGHTS_DIR)
     p.add_argument("--validation-articles", type=int, default=5)
     p.add_argument("--negatives", type=float, default=0.5, help="share of answerable questions given a hard negative")
+    p.add_argument("--cut", type=float, default=0.0, help="share given a near miss without the answer's sentence")
+    p.add_argument("--swap", type=float, default=0.0, help="share given a near miss with a name or number swapped")
     p.add_argument("--epochs", type=float, default=3.0)
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--batch-size", type=int, default=32)
@@ -55,7 +57,12 @@ def load_examples(args: argparse.Namespace) -> tuple[list[data.Example], list[da
     squad = data.squad_examples(args.squad)
     train_groups, val_groups = data.split_groups([e.group for e in squad], args.validation_articles, args.seed)
     train = [e for e in squad if e.group in train_groups]
-    train += data.hard_negatives(train, data.squad_paragraphs(args.squad), args.negatives, args.seed)
+    paragraphs = data.squad_paragraphs(args.squad)
+    train += (
+        data.hard_negatives(train, paragraphs, args.negatives, args.seed)
+        + data.without_answer_sentence(train, args.cut, args.seed)
+        + data.swapped_questions(train, paragraphs, args.swap, args.seed)
+    )
     if args.dev_qa and args.dev_qa.exists():
         train += data.report_examples(args.dev_qa, args.reports)
     if args.halueval:
@@ -199,6 +206,8 @@ def train(args: argparse.Namespace) -> dict:
             "lr": args.lr,
             "batch_size": args.batch_size,
             "negatives": args.negatives,
+            "cut": args.cut,
+            "swap": args.swap,
             "halueval": bool(args.halueval),
             "seed": args.seed,
             "device": args.device,
