@@ -1,7 +1,7 @@
 """rag: grounded, cited answers from analysts' reports, offline."""
 
 from rag.answer.llm import LLM, LLMError
-from rag.api import Consistency, IndexBusy, IngestProgress, InvalidQuestion, Library, open
+from rag.api import Consistency, IndexBusy, IngestProgress, InvalidQuestion, Library, UnknownDocument, open
 from rag.chat import ChatSession
 from rag.settings import Settings
 from rag.store import StoreUnavailable
@@ -18,6 +18,7 @@ __all__ = [
     "IngestProgress",
     "IngestReport",
     "InvalidQuestion",
+    "UnknownDocument",
     "Library",
     "Paragraph",
     "Settings",

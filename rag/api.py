@@ -86,6 +86,10 @@ class InvalidQuestion(ValueError):
     """A question that cannot be asked (empty, too long); the message says which."""
 
 
+class UnknownDocument(ValueError):
+    """A document named to restrict to (or remove) that is not indexed; the message names it."""
+
+
 @dataclass(frozen=True)
 class IngestProgress:
     done: int  # files handled so far
@@ -611,6 +615,14 @@ class Library:
 
     def has_source(self, source: str) -> bool:
         return source in self._corpus_now().source_set
+
+    def check_sources(self, sources: Sequence[str] | None) -> list[str] | None:
+        """The documents to restrict to, each checked (a misspelt name must not silently search nothing);
+        None for all documents."""
+        for s in sources or []:
+            if not self.has_source(s):
+                raise UnknownDocument(f"unknown document: {s!r} is not indexed")
+        return list(sources) if sources else None
 
 
 def open(  # noqa: A001

@@ -42,10 +42,10 @@ def create_server(lib: rag.Library) -> MCPServer:
     server = MCPServer(name="rag", instructions=INSTRUCTIONS)
 
     def known(sources: list[str] | None) -> list[str] | None:
-        for s in sources or []:
-            if not lib.has_source(s):
-                raise ToolError(f"unknown document: {s!r} is not indexed (list_documents lists them)")
-        return sources or None
+        try:
+            return lib.check_sources(sources)
+        except rag.UnknownDocument as exc:
+            raise ToolError(f"{exc} (list_documents lists them)") from exc
 
     @server.tool(structured_output=True)
     def ask(question: str, sources: list[str] | None = None) -> dict[str, Any]:

@@ -117,10 +117,10 @@ def create_app(lib: rag.Library, api_key: str | None = None) -> FastAPI:
         return await call_next(request)
 
     def known_sources(sources: list[str] | None) -> list[str] | None:
-        for s in sources or []:
-            if not lib.has_source(s):
-                raise ApiError(404, f"unknown document: {s!r} is not indexed (GET /v1/documents lists them)")
-        return sources or None
+        try:
+            return lib.check_sources(sources)
+        except rag.UnknownDocument as exc:
+            raise ApiError(404, f"{exc} (GET /v1/documents lists them)") from exc
 
     def answer(question: str, sources: list[str] | None) -> rag.Answer:
         try:
@@ -197,10 +197,11 @@ def create_app(lib: rag.Library, api_key: str | None = None) -> FastAPI:
             raise ApiError(502, f"language model: {exc}", "llm_error") from exc
         content = chat_content(result)
         reply_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
-        citations = result.to_dict()["citations"]
+        as_dict = result.to_dict()
+        citations = as_dict["citations"]
         if body.stream:
             return StreamingResponse(
-                _chunks(reply_id, created, content, citations, result), media_type="text/event-stream"
+                _chunks(reply_id, created, content, citations, _extras(as_dict)), media_type="text/event-stream"
             )
         return {
             "id": reply_id,
@@ -210,15 +211,15 @@ def create_app(lib: rag.Library, api_key: str | None = None) -> FastAPI:
             "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
             "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
             "citations": citations,
-            "rag": _extras(result),
+            "rag": _extras(as_dict),
         }
 
     return app
 
 
-def _extras(answer: rag.Answer) -> dict:
-    d = answer.to_dict()
-    return {k: d.get(k) for k in ("abstained", "short_answer", "short_span", "meta")}
+def _extras(answer: dict) -> dict:
+    """What the chat reply carries beside its text: from the answer's DESIGN 2.4 dict."""
+    return {k: answer.get(k) for k in ("abstained", "short_answer", "short_span", "meta")}
 
 
 def chat_content(answer: rag.Answer) -> str:
@@ -232,7 +233,7 @@ def chat_content(answer: rag.Answer) -> str:
     return "\n".join(lines)
 
 
-def _chunks(reply_id: str, created: int, content: str, citations: list, answer: rag.Answer) -> Iterator[str]:
+def _chunks(reply_id: str, created: int, content: str, citations: list, extras: dict) -> Iterator[str]:
     """The checked answer as server-sent chat.completion.chunk events. The answer is complete before the first
     chunk: a language model's raw reply is never streamed, only what verification kept."""
 
@@ -250,7 +251,7 @@ def _chunks(reply_id: str, created: int, content: str, citations: list, answer: 
     yield event({"role": "assistant", "content": ""})
     for i in range(0, len(content), 48):
         yield event({"content": content[i : i + 48]})
-    yield event({}, "stop", citations=citations, rag=_extras(answer))
+    yield event({}, "stop", citations=citations, rag=extras)
     yield "data: [DONE]\n\n"
 
 

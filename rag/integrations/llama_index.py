@@ -28,14 +28,6 @@ from rag.types import Paragraph
 _ROLES = {"system": MessageRole.SYSTEM, "user": MessageRole.USER, "assistant": MessageRole.ASSISTANT}
 
 
-def known_sources(library: rag.Library, sources: Sequence[str] | None) -> list[str] | None:
-    """The documents to restrict to, each checked: a misspelt name must not silently search nothing."""
-    for s in sources or []:
-        if not library.has_source(s):
-            raise ValueError(f"unknown document: {s!r} is not indexed (library.sources() lists them)")
-    return list(sources) if sources else None
-
-
 def paragraph_node(paragraph: Paragraph) -> TextNode:
     """One paragraph as a node: its id is the paragraph id, its offsets those of the stored document text."""
     return TextNode(
@@ -67,7 +59,7 @@ class RagRetriever(BaseRetriever):
         callback_manager: CallbackManager | None = None,
     ):
         super().__init__(callback_manager=callback_manager or CallbackManager([]))
-        self._library, self._sources, self._top_k = library, known_sources(library, sources), top_k
+        self._library, self._sources, self._top_k = library, library.check_sources(sources), top_k
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         found = self._library.retrieve(query_bundle.query_str, self._sources)
@@ -87,7 +79,7 @@ class RagQueryEngine(BaseQueryEngine):
         callback_manager: CallbackManager | None = None,
     ):
         super().__init__(callback_manager=callback_manager or CallbackManager([]))
-        self._library, self._sources = library, known_sources(library, sources)
+        self._library, self._sources = library, library.check_sources(sources)
         self._llm = LlamaIndexLLM(llm) if isinstance(llm, LlamaIndexBaseLLM) else llm
 
     def _get_prompt_modules(self) -> dict:
