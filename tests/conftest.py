@@ -72,6 +72,17 @@ def hash_settings(request, tmp_path):
     return rag.Settings(index=tmp_path / "index", embedding_model="hash", chroma_url=url)
 
 
+@pytest.fixture(scope="session")
+def seeds_settings(tmp_path_factory):
+    """Settings of an index of the five seed reports with the real embedding model, ingested once per run;
+    for tests that only read it (a test that adds or removes documents builds its own)."""
+    import rag
+
+    settings = rag.Settings(index=tmp_path_factory.mktemp("seeds") / "index")
+    rag.Library(settings).ingest([SEEDS])
+    return settings
+
+
 @pytest.fixture
 def seeds_copy(tmp_path):
     """A private copy of the seed reports that a test may change."""

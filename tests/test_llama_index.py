@@ -14,17 +14,13 @@ import rag  # noqa: E402
 from rag.answer.citations import citation_problems  # noqa: E402
 from rag.integrations.llama_index import RagQueryEngine, RagRetriever  # noqa: E402
 
-from .conftest import SEEDS  # noqa: E402
-
 Q = "When did Abu Hafs al-Hashemi al-Qurashi take over the leadership of ISIS?"
 FACT = "Abu Hafs al-Hashemi al-Qurashi took over the organization's leadership in August 2023"
 
 
 @pytest.fixture(scope="module")
-def library(tmp_path_factory):
-    lib = rag.Library(rag.Settings(index=tmp_path_factory.mktemp("llama-index") / "index"))
-    lib.ingest([SEEDS])
-    return lib
+def library(seeds_settings):
+    return rag.Library(seeds_settings)
 
 
 class ScriptedLlamaIndexLLM(CustomLLM):

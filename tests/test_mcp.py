@@ -9,8 +9,6 @@ import time
 import anyio
 import pytest
 
-import rag
-
 from .conftest import SEEDS, free_port
 
 pytest.importorskip("mcp")
@@ -22,10 +20,8 @@ Q = "When did Abu Hafs al-Hashemi al-Qurashi take over the leadership of ISIS?"
 
 
 @pytest.fixture(scope="module")
-def index(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("mcp") / "index"
-    rag.Library(rag.Settings(index=folder)).ingest([SEEDS])
-    return folder
+def index(seeds_settings):
+    return seeds_settings.index
 
 
 def test_mcp_tools_over_stdio(index):

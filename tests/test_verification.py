@@ -9,17 +9,13 @@ from rag.answer import ABSTAIN_MESSAGE
 from rag.answer.citations import citation_problems
 from tests.fakes import ScriptedLLM
 
-from .conftest import SEEDS
-
 Q = "When did Abu Hafs al-Hashemi al-Qurashi take over the leadership of ISIS?"
 FACT = "Abu Hafs al-Hashemi al-Qurashi took over the organization's leadership in August 2023"
 
 
 @pytest.fixture(scope="module")
-def index(tmp_path_factory):
-    settings = rag.Settings(index=tmp_path_factory.mktemp("verify") / "index")
-    rag.Library(settings).ingest([SEEDS])
-    return settings
+def index(seeds_settings):
+    return seeds_settings
 
 
 def answer_with(index, *replies, question=Q):
