@@ -2,18 +2,22 @@
 
 from rag.answer.llm import LLM, LLMError
 from rag.api import Consistency, IndexBusy, IngestProgress, InvalidQuestion, Library, UnknownDocument, open
+from rag.backends import BACKENDS, Backend
 from rag.chat import ChatSession
 from rag.settings import Settings
 from rag.store import StoreUnavailable
-from rag.types import Answer, Citation, IngestReport, Paragraph
+from rag.types import Answer, AnswerStream, Citation, IngestReport, Paragraph
 
 __all__ = [
+    "BACKENDS",
+    "Backend",
     "ChatSession",
     "Consistency",
     "IndexBusy",
     "LLM",
     "LLMError",
     "Answer",
+    "AnswerStream",
     "Citation",
     "IngestProgress",
     "IngestReport",

@@ -21,18 +21,20 @@ from filelock import FileLock, Timeout
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.gated import GatedAnswerer, SentenceScorer
 from rag.answer.grounded import Verifier
-from rag.answer.policy import AnswerPolicy, Outcome
 from rag.answer.llm import LLM, make_llm
+from rag.answer.policy import AnswerPolicy, Outcome
 from rag.chat import ChatSession, condense
+from rag.checker.check import ClaimChecker, load_checker
+from rag.checker.model import CheckerMissing
 from rag.embeddings import Embedder, embedder_name, load_embedder
 from rag.manifest import Candidate, DocEntry, Manifest, decide, discover, removed_sources
-from rag.reader.read import Reader, load_reader
 from rag.paragraphs import CHUNKING_VERSION, assign_pages, chunk_paragraph, paragraph_sentences, split_paragraphs
+from rag.reader.read import Reader, load_reader
 from rag.readers import ReadError, ensure_supported, extract, read_bytes
 from rag.retrieve import Corpus, fuse, indexed_text
 from rag.settings import Settings
 from rag.store import Store
-from rag.types import Answer, Chunk, FileResult, IngestReport, Paragraph, ScoredParagraph, SentenceKey
+from rag.types import Answer, AnswerStream, Chunk, FileResult, IngestReport, Paragraph, ScoredParagraph, SentenceKey
 
 QUERY_CACHE_SIZE = 256
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -139,6 +141,8 @@ class Library:
         self._write_lock = FileLock(str(self._index / ".write.lock"))
         self._embedder: Embedder | None = None
         self._reader: Reader | None = None
+        self._checker: ClaimChecker | None = None
+        self._no_checker = False
         self._llm: LLM | None = llm
         self._query_vectors: dict[str, np.ndarray] = {}  # retrieval and sentence scoring share one
         self._corpus: Corpus | None = None
@@ -161,6 +165,21 @@ class Library:
                 weights = self.settings.reader_weights
                 self._reader = load_reader(str(weights)) if weights else load_reader()
             return self._reader
+
+    @property
+    def checker(self) -> ClaimChecker | None:
+        """The trained claim checker (rag/checker) for LLM answers, loaded on first use; None while no trained
+        weights are there (claims are then judged by word-overlap and meaning rules)."""
+        with self._state_lock:
+            if self._checker is None and not self._no_checker:
+                weights = self.settings.checker_weights
+                try:
+                    self._checker = load_checker(str(weights)) if weights else load_checker()
+                except CheckerMissing:
+                    if weights:  # asked for by name: say so
+                        raise
+                    self._no_checker = True
+            return self._checker
 
     def _corpus_now(self) -> Corpus:
         with self._state_lock:
@@ -501,20 +520,24 @@ class Library:
                 self._llm = make_llm(self.settings)
             return self._llm
 
+    def language_model(self, backend: str, url: str | None = None, model: str | None = None) -> LLM | None:
+        """A model of the given backend (rag.BACKENDS), on this library's other settings; None for extractive."""
+        return make_llm(self.settings.model_copy(update={"llm": backend, "llm_url": url, "llm_model": model}))
+
     def ask(self, question: str, sources: Sequence[str] | None = None, llm: LLMChoice = CONFIGURED) -> Answer:
-        *_, answer = self.ask_stream(question, sources, llm)
-        return answer
+        return self.ask_stream(question, sources, llm).answer
 
     def ask_stream(
         self, question: str, sources: Sequence[str] | None = None, llm: LLMChoice = CONFIGURED
-    ) -> Iterator[str | Answer]:
-        """Text deltas of the answer as they are produced, then the final checked Answer.
-
-        With an LLM the deltas are the model's raw reply; the final Answer holds only what verification
-        kept, so it may differ. The extractive answer is released word by word, so every consumer handles
-        both alike.
-        """
+    ) -> AnswerStream:
+        """The answer as it is produced: iterate for text deltas, then read ``.answer`` (see AnswerStream).
+        A bad question raises here, before anything streams."""
         q = self._check_question(question)
+        return AnswerStream(self._answer_parts(question, q, sources, llm))
+
+    def _answer_parts(
+        self, question: str, q: str, sources: Sequence[str] | None, llm: LLMChoice
+    ) -> Iterator[str | Answer]:
         self.warm_up()  # loaded once per process; not part of a question's latency
         t0 = time.perf_counter()
         evidence = self._retrieve(q, sources)
@@ -562,7 +585,12 @@ class Library:
     def answer_policy(self) -> AnswerPolicy:
         return AnswerPolicy(
             self.extractive_answerer(),
-            Verifier(self.embedder.embed_documents, self._sentence_vectors),
+            Verifier(
+                lambda: self.checker,
+                self.settings.claim_threshold,
+                self.embedder.embed_documents,
+                self._sentence_vectors,
+            ),
             self.settings.llm_max_tokens,
             self.settings.llm_evidence,
         )
@@ -571,21 +599,20 @@ class Library:
         self, session: ChatSession, question: str, sources: Sequence[str] | None = None, llm: LLMChoice = CONFIGURED
     ) -> Answer:
         """Answer a question in a conversation; a follow-up is condensed into a standalone question first."""
-        *_, answer = self.chat_stream(session, question, sources, llm)
-        return answer
+        return self.chat_stream(session, question, sources, llm).answer
 
     def chat_stream(
         self, session: ChatSession, question: str, sources: Sequence[str] | None = None, llm: LLMChoice = CONFIGURED
-    ) -> Iterator[str | Answer]:
+    ) -> AnswerStream:
         asked = self._check_question(question)
+        return AnswerStream(self._chat_parts(session, question, asked, sources, llm))
+
+    def _chat_parts(self, session, question, asked, sources, llm) -> Iterator[str | Answer]:
         model = self.llm if llm is CONFIGURED else llm
         standalone = condense(session.last_question, asked, model)
-        answer = None
-        for part in self.ask_stream(standalone, sources, model):
-            if isinstance(part, Answer):
-                answer = part
-            else:
-                yield part
+        stream = self.ask_stream(standalone, sources, model)
+        yield from stream
+        answer = stream.answer
         answer.question = question
         answer.meta["standalone_question"] = standalone
         session.add(asked, standalone, answer)

@@ -17,6 +17,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import rag  # noqa: E402  (after the offline switch)
 from rag import evals  # noqa: E402
+from rag.backends import BACKEND_NAMES  # noqa: E402
 
 app = typer.Typer(
     help="Grounded, cited answers from your reports, offline.", no_args_is_help=True, add_completion=False
@@ -31,7 +32,7 @@ SourceOption = typer.Option(None, "--source", "-s", help="Only use this document
 STATUS_STYLE = {"added": "green", "updated": "cyan", "unchanged": "dim", "removed": "yellow", "failed": "bold red"}
 
 
-LLMOption = typer.Option(None, "--llm", help="Answer backend: extractive | llamacpp | openai-compatible.")
+LLMOption = typer.Option(None, "--llm", help="Answer backend: " + " | ".join(BACKEND_NAMES) + ".")
 LLMUrlOption = typer.Option(None, "--llm-url", help="OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1")
 LLMModelOption = typer.Option(None, "--llm-model", help="Model name on that server.")
 GGUFOption = typer.Option(None, "--gguf", help="GGUF file for llamacpp (default: the packaged SmolLM2).")
@@ -142,6 +143,10 @@ def _print_answer(answer: rag.Answer) -> None:
         checked += (
             f"; answer probability {answerer['answer_probability']:.2f} (abstains below {answerer['threshold']:.2f})"
         )
+    for claim in (checks or {}).get("claims", []):
+        if claim["verdict"] == "removed":
+            p = "" if claim.get("probability") is None else f", P(supported) {claim['probability']:.2f}"
+            out.print(f"  [red]removed[/] [strike]{escape(claim['text'])}[/] [dim]({escape(claim['reason'])}{p})[/]")
     out.print(
         f"[dim]{escape(backend)}{checked}; retrieve {t.get('retrieve', 0):.0f} ms, answer {t.get('answer', 0):.0f} ms[/]"
     )
@@ -292,6 +297,49 @@ def eval_cmd(
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(result.to_dict(), indent=1, ensure_ascii=False), encoding="utf-8")
     raise typer.Exit(0 if result.passed else 1)
+
+
+@app.command("eval-claims")
+def eval_claims_cmd(
+    set_path: Path = typer.Option(
+        Path("../shared/benchmarks/halueval-qa/data.jsonl"),
+        "--set",
+        help="Labelled answers: JSONL items (question, passages, answer, label), or a HaluEval QA file.",
+    ),
+    split: str = typer.Option("held_out", "--split", help="For a HaluEval file: train, validation or held_out."),
+    limit: Optional[int] = typer.Option(None, "--limit", help="Only the first N items."),
+    index: Path = typer.Option(Path("build/claims-index"), "--index", help="Index folder for the items' passages."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Also write every item's outcome as JSON here."),
+) -> None:
+    """Check labelled LLM answers as the product checks a model's reply: hallucinated answers flagged, supported
+    ones intact, per dataset, and the time per answer."""
+    from rag import claim_eval
+
+    try:
+        items = claim_eval.load_items(set_path, split)[:limit]
+    except (OSError, claim_eval.ClaimSetError) as exc:
+        err.print(f"[red]error:[/] cannot load {set_path}: {escape(str(exc))}")
+        raise typer.Exit(2)
+    lib = _open(index, None)
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task("eval-claims", total=len(items))
+        summary, outcomes = claim_eval.evaluate(lib, items, index / "items", on_item=lambda _: bar.advance(task))
+    table = Table("dataset", "hallucinated", "flagged", "supported", "intact", "claims kept", "p50 ms", "p95 ms")
+    for name, m in summary.items():
+        table.add_row(
+            name,
+            str(m["hallucinated"]),
+            f"{m['hallucinated_flagged']}",
+            str(m["supported"]),
+            f"{m['supported_intact']}",
+            f"{m['supported_claims_kept']}",
+            f"{m['ms_p50']}",
+            f"{m['ms_p95']}",
+        )
+    out.print(table)
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(claim_eval.to_json(summary, outcomes), indent=1, ensure_ascii=False))
 
 
 @app.command()

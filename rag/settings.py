@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from rag.backends import BACKEND_NAMES, BACKENDS
+
 PACKAGED_MODEL = "all-MiniLM-L6-v2"
 
 
@@ -57,10 +59,22 @@ class Settings(BaseSettings):
     reader_weights: Path | None = Field(
         None, description="Folder of trained reader weights (default: the committed ones)."
     )
+    checker_weights: Path | None = Field(
+        None, description="Folder of trained claim-checker weights (default: the committed ones, rag/checker)."
+    )
+    claim_threshold: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="An LLM's claim is kept when the checker's P(supported) reaches this "
+        "(default: the threshold fitted on validation claims, rag/checker/weights/checker.json).",
+    )
     max_question_chars: int = Field(2000, ge=1)
 
     # Answering with a language model (the extractive answerer needs none).
-    llm: Literal["extractive", "llamacpp", "openai-compatible"] = Field("extractive", description="Answer backend.")
+    llm: Literal[BACKEND_NAMES] = Field(
+        "extractive", description="Answer backend: " + "; ".join(f"{b.name}: {b.summary}" for b in BACKENDS)
+    )
     llm_url: str | None = Field(None, description="OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1")
     llm_model: str | None = Field(None, description="Model name the server knows.")
     llm_api_key: str | None = Field(None, description="Only for servers that want one.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Iterator, Literal
 
 
 @dataclass(frozen=True)
@@ -197,3 +197,31 @@ class IngestReport:
             "chunks_embedded": self.chunks_embedded,
             "seconds": round(self.seconds, 3),
         }
+
+
+class AnswerStream:
+    """An answer as it is produced: iterate for its text deltas; ``.answer`` is the final checked Answer
+    (reading it first consumes the rest of the stream).
+
+    With an LLM the deltas are the model's raw reply, and the Answer holds only what verification kept, so it
+    may differ; the extractive answer is released word by word, so every consumer handles both alike."""
+
+    def __init__(self, parts: Iterator[str | Answer]):
+        self._parts = parts
+        self._answer: Answer | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        for part in self._parts:
+            if isinstance(part, Answer):
+                self._answer = part
+            else:
+                yield part
+
+    @property
+    def answer(self) -> Answer:
+        if self._answer is None:
+            for _ in self:
+                pass
+        if self._answer is None:  # pragma: no cover - every stream ends with its Answer
+            raise RuntimeError("the answer stream ended without an answer")
+        return self._answer

@@ -38,7 +38,6 @@ def test_the_short_answer_sits_in_its_sentence_and_cites_its_paragraph():
     assert result.short_answer == "Eight soldiers"
     [c] = result.citations
     assert c.source == "r0.txt" and c.text[result.short_span.start : result.short_span.end] == "Eight soldiers"
-    assert result.answer_bearing == {"r0.txt#1", "r1.txt#1"}
     assert result.probability > 0.9
 
 
@@ -46,7 +45,7 @@ def test_below_the_threshold_it_abstains_with_no_citation():
     reader = ScriptedReader({FIRST: ("Eight soldiers", -2.0), SECOND: ("Five fighters", -3.0)})
     result = ExtractiveAnswerer(reader, 2, 0.5).answer("How many soldiers died?", evidence(FIRST, SECOND))
     assert result.abstained and result.answer == ABSTAIN_MESSAGE and result.citations == []
-    assert result.short_answer is None and result.answer_bearing == set()
+    assert result.short_answer is None
 
 
 def test_only_the_top_paragraphs_are_read():

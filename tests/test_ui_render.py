@@ -108,3 +108,33 @@ def test_paged_citations_read_page_then_paragraph():
     html = sources_html([Turn("q", Answer("q", f"{QUOTE} [1]", False, [c]))])
     assert "p. 3, ¶ 12" in html
     assert "r.pdf, p. 3, ¶ 12" in conversation_markdown([Turn("q", Answer("q", f"{QUOTE} [1]", False, [c]))])
+
+
+def test_removed_claims_are_struck_through_with_why_and_kept_ones_named():
+    checked = answer()
+    checked.meta = {
+        "backend": "scripted",
+        "llm_called": True,
+        "verification": {
+            "checked": 2,
+            "fixed": 0,
+            "dropped": 1,
+            "fallback": False,
+            "claims": [
+                {"text": "The differences are:", "verdict": "framing", "probability": None, "paragraph": None},
+                {"text": QUOTE, "verdict": "kept", "probability": 0.97, "paragraph": "r<1>.txt#4", "reason": ""},
+                {
+                    "text": "ISIS killed <50> troops.",
+                    "verdict": "removed",
+                    "probability": 0.04,
+                    "paragraph": "r<1>.txt#4",
+                    "reason": "no passage supports it",
+                },
+            ],
+        },
+    }
+    html = conversation_html([Turn("How many?", checked)])
+    assert '<details class="claims" open><summary>2 claims checked, 1 removed</summary>' in html
+    assert "<s>ISIS killed &lt;50&gt; troops.</s>" in html and "removed: no passage supports it" in html
+    assert "kept · r&lt;1&gt;.txt#4 · P(supported) 0.97" in html
+    assert "The differences are:" not in html.split("<details")[1]  # framing is not a claim

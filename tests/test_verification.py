@@ -42,7 +42,11 @@ def test_a_correct_reply_keeps_its_citation(index):
     assert answer.answer == f"{FACT}. [1]"
     assert answer.citations[0].source == "001_08933ac444e6ce74.txt" and answer.citations[0].paragraph == 11
     assert answer.meta["backend"] == "scripted" and answer.meta["model"] == "scripted-1"
-    assert answer.meta["verification"] == {"checked": 1, "fixed": 0, "dropped": 0, "fallback": False}
+    v = answer.meta["verification"]
+    assert (v["checked"], v["fixed"], v["dropped"], v["fallback"]) == (1, 0, 0, False)
+    [claim] = v["claims"]
+    assert claim["verdict"] == "kept" and claim["paragraph"] == "001_08933ac444e6ce74.txt#11"
+    assert claim["probability"] >= v["threshold"]
 
 
 def test_wrong_marker_numbers_are_dropped_and_the_claim_recited(index):
@@ -89,9 +93,28 @@ def test_the_model_saying_it_cannot_answer_is_an_abstention(index):
     assert answer.abstained
 
 
-def test_weak_evidence_never_reaches_the_model(index):
-    answer, llm = answer_with(index, "BANANA [1]", question="What is the population of Reykjavik?")
-    assert answer.abstained and llm.prompts == [] and answer.meta["llm_called"] is False
+def test_a_question_the_reports_share_no_word_with_never_reaches_the_model(index):
+    answer, llm = answer_with(index, "BANANA [1]", question="Qwzx vlorp?")
+    assert llm.prompts == [] and answer.meta["llm_called"] is False and "BANANA" not in answer.answer
+
+
+def test_the_extractive_reader_does_not_veto_the_model(seeds_settings):
+    # The reader abstains on everything at threshold 1; the model is still asked, and what it says that
+    # holds is the answer.
+    strict = seeds_settings.model_copy(update={"answer_threshold": 1.0})
+    llm = ScriptedLLM("x")
+    rag.Library(strict, llm=llm).ask(Q)
+    n = passage_number(llm, FACT)
+    llm = ScriptedLLM(f"{FACT} [{n}].")
+    answer = rag.Library(strict, llm=llm).ask(Q)
+    assert answer.meta["llm_called"] is True and not answer.abstained and "August 2023" in answer.answer
+
+
+def test_an_invented_answer_to_a_question_the_reports_do_not_answer_is_removed(index):
+    answer, llm = answer_with(
+        index, "Reykjavik has 140,000 inhabitants [1].", question="What is the population of Reykjavik?"
+    )
+    assert "140,000" not in answer.answer and answer.meta["verification"]["claims"][0]["verdict"] == "removed"
 
 
 def test_evidence_is_fenced_and_the_model_is_told_it_is_data(index):

@@ -26,7 +26,6 @@ class ExtractiveResult:
     answer: str
     citations: list[Citation]
     abstained: bool
-    answer_bearing: set[str]  # paragraph ids whose own best span clears the threshold
     probability: float  # that the answer is right, as calibrated; what abstention is decided on
     short_answer: str | None = None
     short_span: ShortSpan | None = None
@@ -96,14 +95,12 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, evidence: Sequence[ScoredParagraph]) -> ExtractiveResult:
         readings = self.read(question, evidence)
-        calibration = self._reader.calibration
-        bearing = {ev.paragraph.id for ev, r in readings if calibration.probability(r.margin) >= self.threshold}
         if not readings:
-            return ExtractiveResult(ABSTAIN_MESSAGE, [], True, bearing, 0.0)
+            return ExtractiveResult(ABSTAIN_MESSAGE, [], True, 0.0)
         best_ev, best = readings[0]
-        probability = calibration.probability(best.margin)
+        probability = self._reader.calibration.probability(best.margin)
         if probability < self.threshold:
-            return ExtractiveResult(ABSTAIN_MESSAGE, [], True, bearing, probability)
+            return ExtractiveResult(ABSTAIN_MESSAGE, [], True, probability)
         text = best_ev.paragraph.text
         s, e = sentence_around(best_ev, best.start, best.end)
         quote = text[s:e]
@@ -111,12 +108,7 @@ class ExtractiveAnswerer:
             f"{quote} [1]",
             [cite(1, best_ev, quote)],
             False,
-            bearing,
             probability,
             short_answer=text[best.start : best.end],
             short_span=ShortSpan(1, best.start, best.end),
         )
-
-    def answers(self, question: str, text: str) -> bool:
-        """Does a checked LLM answer still answer? The reader has no view on written text: yes."""
-        return True

@@ -18,12 +18,12 @@ from typing import Callable, Protocol, Sequence
 import numpy as np
 
 from rag.answer import ABSTAIN_MESSAGE
-from rag.answer.citations import MARKER, cite
+from rag.answer.citations import cite
+from rag.answer.extractive import ExtractiveResult
 from rag.answer.injection import looks_like_injection
 from rag.paragraphs import paragraph_sentences
-from rag.text import content_terms, number_words_to_digits, numbers_in, stem, words
-from rag.answer.extractive import ExtractiveResult
 from rag.reader.read import Reader
+from rag.text import content_terms, number_words_to_digits, numbers_in, stem, words
 from rag.types import Paragraph, ScoredParagraph, ShortSpan
 
 # --- what kind of answer a question wants ------------------------------------------------------------
@@ -193,11 +193,6 @@ def has_new_answer_of_type(kind: str | None, sentence: str, question: str) -> bo
         return office_stated(question, sentence) and any(_is_person_span(sentence, s, e, t) for s, e, t in spans)
     # PLACE and NAME: any new named thing that is not merely a nationality adjective.
     return any(not (len(words(t)) == 1 and _is_demonym(t)) for _, _, t in spans)
-
-
-def answers_the_question(question: str, text: str) -> bool:
-    """Does ``text`` (markers aside) hold something of the kind the question asks for? ("August 2023" for "when")"""
-    return has_new_answer_of_type(expected_type(question), MARKER.sub("", text), question)
 
 
 def question_specifics_supported(question: str, paragraph_text: str) -> bool:
@@ -473,12 +468,9 @@ class GatedAnswerer:
 
     def answer(self, question: str, evidence: Sequence[ScoredParagraph]) -> ExtractiveResult:
         candidates = self._scorer.candidates(question, evidence)
-        # Paragraphs holding a sentence that passes the gates with enough support: the only ones an
-        # LLM answer may cite.
-        bearing = {c.evidence.paragraph.id for c in candidates if c.score >= self.threshold}
-        if not bearing:
+        if not candidates or candidates[0].score < self.threshold:
             best_score = candidates[0].score if candidates else 0.0
-            return ExtractiveResult(ABSTAIN_MESSAGE, [], True, bearing, best_score, answerer="gated")
+            return ExtractiveResult(ABSTAIN_MESSAGE, [], True, best_score, answerer="gated")
         best = candidates[0]
         text = best.evidence.paragraph.text
         [reading] = self._reader.read(question, [text])
@@ -489,13 +481,8 @@ class GatedAnswerer:
             f"{best.text} [1]",
             [cite(1, best.evidence, best.text)],
             False,
-            bearing,
             best.score,
             short_answer=text[short.start : short.end] if short else None,
             short_span=short,
             answerer="gated",
         )
-
-    def answers(self, question: str, text: str) -> bool:
-        """Does a checked LLM answer still hold something of the kind asked for?"""
-        return answers_the_question(question, text)

@@ -1,14 +1,17 @@
 """LLM answers that can only say what the evidence says.
 
-1. Before the call: if the reader finds no answer it trusts, abstain without calling the model; the model sees
-   only the paragraphs where the reader found one.
+1. The model is asked whenever retrieval found evidence that shares words with the question; the extractive
+   reader does not veto it. It sees the best few paragraphs.
 2. The prompt numbers the evidence paragraphs and fences them as quoted data; paragraphs that read like
    instructions to a model are left out of the prompt altogether.
-3. After the call: every sentence of the reply is checked against the paragraph it cites (numbers in the
-   sentence must be in the paragraph; its content words must be there; it must mean something close to a
-   sentence there; it must be about the question). A sentence citing the wrong paragraph is re-cited to
-   one that supports it; a sentence nothing supports is dropped. If nothing survives, the reader's answer
-   stands in. Markers are renumbered so each cited paragraph has exactly one.
+3. After the call: the reply is split into claims (its lines, list items and sentences); framing that only
+   introduces claims ("Based on the passages, the differences are:") is not one. Each claim is judged by the
+   claim checker (rag/checker; until trained weights are committed, word-overlap and meaning rules) against
+   the paragraph it cites, then against the other evidence:
+   kept, re-cited to the paragraph that supports it, or removed. A number the claim states must also be in
+   that paragraph. The model's lines and list stay as it wrote them, for the claims that stay. If nothing
+   survives, the reader's answer stands in (or the system abstains). Markers are renumbered so each cited
+   paragraph has exactly one.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from rag.answer import ABSTAIN_MESSAGE
 from rag.answer.citations import MARKER, cite
 from rag.answer.injection import looks_like_injection
 from rag.answer.llm import LLM, Message
+from rag.checker.check import ClaimChecker
 from rag.text import content_terms, numbers_in, sentence_spans
 from rag.types import Citation, Paragraph, ScoredParagraph
 
@@ -80,37 +84,128 @@ def build_messages(question: str, evidence: Sequence[ScoredParagraph]) -> list[M
 
 
 @dataclass
-class Verification:
-    checked: int = 0  # sentence-to-paragraph claims examined
-    fixed: int = 0  # sentences re-cited to the paragraph that supports them
-    dropped: int = 0  # markers pointing nowhere and sentences nothing supports
-    fallback: bool = False  # nothing survived: the extractive answer was used
-    notes: list[str] = field(default_factory=list)
+class ClaimCheck:
+    """What checking made of one claim of the model's reply."""
+
+    text: str
+    verdict: str  # "kept" | "re-cited" | "removed" | "framing"
+    probability: float | None = None  # P(supported) by the paragraph it ends up with (or its best, if removed)
+    paragraph: str | None = None  # id of that paragraph
+    reason: str = ""
 
     def to_dict(self) -> dict:
-        return {"checked": self.checked, "fixed": self.fixed, "dropped": self.dropped, "fallback": self.fallback}
+        return {
+            "text": self.text,
+            "verdict": self.verdict,
+            "probability": None if self.probability is None else round(self.probability, 4),
+            "paragraph": self.paragraph,
+            "reason": self.reason,
+        }
+
+
+@dataclass
+class Verification:
+    claims: list[ClaimCheck] = field(default_factory=list)
+    bad_markers: int = 0  # markers pointing at no passage
+    fallback: bool = False  # nothing survived: the extractive answer was used
+    threshold: float = 0.5
+
+    @property
+    def checked(self) -> int:
+        return sum(c.verdict != "framing" for c in self.claims)
+
+    @property
+    def fixed(self) -> int:
+        return sum(c.verdict == "re-cited" for c in self.claims)
+
+    @property
+    def dropped(self) -> int:
+        return self.bad_markers + sum(c.verdict == "removed" for c in self.claims)
+
+    def to_dict(self) -> dict:
+        return {
+            "checked": self.checked,
+            "fixed": self.fixed,
+            "dropped": self.dropped,
+            "fallback": self.fallback,
+            "threshold": self.threshold,
+            "claims": [c.to_dict() for c in self.claims],
+        }
 
 
 @dataclass
 class Support:
     paragraph_index: int  # into the evidence list
-    quote: str
-    similarity: float
+    quote: str  # the paragraph's sentence most like the claim: what the citation points at
+    probability: float
 
 
-# A claim is supported by a paragraph when all its numbers are there, at least this share of its content
-# words are there, and it is at least this similar to one of the paragraph's sentences.
+@dataclass
+class _Unit:
+    """A sentence of the reply, where it sits (its line and the line's list marker), and what it claims."""
+
+    line: int
+    prefix: str  # the line's list marker ("1. ", "- ") on its first sentence, else ""
+    raw: str
+    text: str  # without markers and meta talk
+    markers: list[int]
+    check: ClaimCheck | None = None
+    support: Support | None = None
+
+
+# Without a trained checker (none is committed yet: see rag/checker), a claim is supported by a paragraph
+# when all its numbers are there, at least this share of its content words are there, and it is at least this
+# similar to one of the paragraph's sentences (its "probability" is then that similarity).
 MIN_WORD_OVERLAP = 0.6
 MIN_SIMILARITY = 0.55
-MIN_QUESTION_RELEVANCE = 0.25
+
+
+def _rule_support(claim: str, claim_vec: np.ndarray, paragraph: Paragraph, sentence_vecs: np.ndarray) -> float:
+    terms = set(content_terms(claim))
+    para_terms = set(content_terms(f"{paragraph.section or ''} {paragraph.text}"))
+    if not terms or len(terms & para_terms) / len(terms) < MIN_WORD_OVERLAP or not len(sentence_vecs):
+        return 0.0
+    return float((sentence_vecs @ claim_vec).max())
+
+
+RECITE_CANDIDATES = 2  # other paragraphs a claim is tried on when its own citation does not hold it
+
+_LIST_MARKER = re.compile(r"^\s*(?:[-*\u2022]|\d{1,2}[.)]|[a-z][.)])\s+")
+# "Duration of action: X is long-acting": a list item's label is structure; the claim is what follows it.
+_LABEL = re.compile(r"^(?:\*\*)?[^:.\n]{1,40}?(?:\*\*)?:\s+(?=\S)")
+
+
+def _units(reply: str) -> list[_Unit]:
+    units = []
+    for n, line in enumerate(reply.splitlines()):
+        m = _LIST_MARKER.match(line)
+        prefix = m.group(0).lstrip() if m else ""
+        body = line[m.end() :] if m else line
+        for i, (s, e) in enumerate(sentence_spans(body)):
+            raw = body[s:e]
+            text = _strip_meta_talk(re.sub(r"\s+([.,;:!?])", r"\1", MARKER.sub("", raw)).strip())
+            lead = prefix if i == 0 else ""
+            label = _LABEL.match(text) if i == 0 and len(text.split(":", 1)[0].split()) <= 5 else None
+            if label and not text.endswith(":"):
+                lead, text = lead + label.group(0), text[label.end() :]
+            units.append(_Unit(n, lead, raw, text, [int(k) for k in MARKER.findall(raw)]))
+    return units
 
 
 class Verifier:
+    """Checks every claim of a reply with the trained claim checker (rag/checker): against the paragraph it
+    cites first, then against the other evidence (re-cite); a claim nothing supports is removed. Framing
+    ("Based on the passages, the differences are:") is kept when something it introduces stays."""
+
     def __init__(
         self,
+        checker: Callable[[], ClaimChecker | None],
+        threshold: float | None,
         embed: Callable[[Sequence[str]], np.ndarray],
         sentence_vectors: Callable[[Sequence[Paragraph]], list[np.ndarray]],
     ):
+        self._load_checker = checker  # loaded on the first reply checked (None: the word and meaning rules)
+        self._threshold = threshold
         self._embed = embed
         self._sentence_vectors = sentence_vectors
 
@@ -118,70 +213,121 @@ class Verifier:
         self, question: str, reply: str, evidence: Sequence[ScoredParagraph]
     ) -> tuple[str, list[Citation], bool, Verification]:
         """The checked answer text, its citations, whether the model abstained, and what checking did."""
-        report = Verification()
+        report = Verification(threshold=self.threshold)
         if self._declines(reply) and not self._has_supported_claim(question, reply, evidence):
             return ABSTAIN_MESSAGE, [], True, report
         paragraphs = [ev.paragraph for ev in evidence]
-        vectors = self._sentence_vectors(paragraphs)
-        spans = [sentence_spans(p.text) for p in paragraphs]
         trusted = [not looks_like_injection(p.text) for p in paragraphs]
-
-        kept: list[tuple[str, Support]] = []
-        q_terms = set(content_terms(question))
-        reply = _MARKERS_AFTER_STOP.sub(r" \2\1", reply)
-        claims = [reply[s:e] for s, e in sentence_spans(reply)]
-        claim_texts = [_strip_meta_talk(re.sub(r"\s+([.,;:!?])", r"\1", MARKER.sub("", c)).strip()) for c in claims]
-        claim_vecs = self._embed([question] + claim_texts) if claims else np.zeros((1, 1))
-        q_vec = claim_vecs[0]
-        for claim, text, vec in zip(claims, claim_texts, claim_vecs[1:]):
-            markers = [int(m) for m in MARKER.findall(claim)]
-            valid = [m - 1 for m in markers if 1 <= m <= len(paragraphs)]
-            report.dropped += len(markers) - len(valid)
-            terms = set(content_terms(text))
-            if not terms:
+        units = _units(_MARKERS_AFTER_STOP.sub(r" \2\1", reply))
+        claims: list[_Unit] = []
+        for u in units:
+            valid = [m - 1 for m in u.markers if 1 <= m <= len(paragraphs)]
+            report.bad_markers += len(u.markers) - len(valid)
+            u.markers = valid
+            if not content_terms(u.text):
                 continue  # filler ("Sure.") is neither a claim nor worth a note
-            # A question (often the model echoing ours) claims nothing; instructions and hedges are no answer.
-            if text.endswith("?") or looks_like_injection(text) or _MODEL_ABSTAINS.search(text):
-                report.dropped += 1
-                continue
-            if not (terms & q_terms) and float(vec @ q_vec) < MIN_QUESTION_RELEVANCE:
-                report.dropped += 1
-                report.notes.append(f"off the question: {text[:60]}")
-                continue
-            report.checked += max(1, len(valid))
-            support = None
-            for i in valid:
-                support = support or self._supports(
-                    text, terms, vec, paragraphs[i], spans[i], vectors[i], i, trusted[i]
-                )
-            if support is None:
-                candidates = [
-                    self._supports(text, terms, vec, p, sp, v, i, ok)
-                    for i, (p, sp, v, ok) in enumerate(zip(paragraphs, spans, vectors, trusted))
-                ]
-                found = [c for c in candidates if c is not None]
-                if found:
-                    support = max(found, key=lambda s: s.similarity)
-                    report.fixed += 1
-            if support is None:
-                report.dropped += 1
-                report.notes.append(f"unsupported: {text[:60]}")
-                continue
-            kept.append((text, support))
+            if u.text.endswith(":"):
+                u.check = ClaimCheck(u.text, "framing")
+            elif u.text.endswith("?") or looks_like_injection(u.text) or _MODEL_ABSTAINS.search(u.text):
+                # A question (often the model echoing ours) claims nothing; instructions and hedges are no answer.
+                u.check = ClaimCheck(u.text, "removed", reason="not a claim")
+            else:
+                claims.append(u)
+            if u.check:
+                report.claims.append(u.check)
+        self._judge(question, claims, paragraphs, trusted, report)
 
+        kept = [u for u in units if u.check and u.check.verdict in ("kept", "re-cited")]
         if not kept:
             return "", [], False, report
         numbers: dict[int, int] = {}
         citations: list[Citation] = []
-        sentences = []
-        for text, support in kept:
-            if support.paragraph_index not in numbers:
-                numbers[support.paragraph_index] = len(numbers) + 1
-                citations.append(
-                    cite(numbers[support.paragraph_index], evidence[support.paragraph_index], support.quote)
+        lines: dict[int, list[str]] = {}
+        last_claim_line = max(u.line for u in kept)
+        for u in units:
+            if u.check is None or u.check.verdict == "removed":
+                continue
+            if u.check.verdict == "framing":
+                if u.line < last_claim_line:  # it introduces something that stays
+                    lines.setdefault(u.line, []).append(u.prefix + u.text)
+                continue
+            i = u.support.paragraph_index
+            if i not in numbers:
+                numbers[i] = len(numbers) + 1
+                citations.append(cite(numbers[i], evidence[i], u.support.quote))
+            lines.setdefault(u.line, []).append(f"{u.prefix}{u.text.rstrip()} [{numbers[i]}]")
+        return "\n".join(" ".join(parts) for _, parts in sorted(lines.items())), citations, False, report
+
+    def _judge(self, question, claims: list[_Unit], paragraphs, trusted, report: Verification) -> None:
+        """Each claim against the paragraphs it cites, then (if none holds it) against all the others."""
+        if not claims:
+            return
+        checker = self._load_checker()
+        threshold = self.threshold
+        numbers = [numbers_in(f"{p.section or ''} {p.text}") for p in paragraphs]
+        vectors = self._sentence_vectors(paragraphs)
+        claim_vecs = self._embed([u.text for u in claims])
+
+        def probabilities(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], float]:
+            pairs = [(c, i) for c, i in pairs if trusted[i] and numbers_in(claims[c].text) <= numbers[i]]
+            if checker is None:
+                return {
+                    (c, i): _rule_support(claims[c].text, claim_vecs[c], paragraphs[i], vectors[i]) for c, i in pairs
+                }
+            found = checker.support(
+                question, [claims[c].text for c, _ in pairs], [paragraphs[i].text for _, i in pairs]
+            )
+            return dict(zip(pairs, map(float, found)))
+
+        cited = probabilities([(c, i) for c, u in enumerate(claims) for i in dict.fromkeys(u.markers)])
+        # A claim its own citation does not hold is tried on the other paragraphs most like it (with a trained
+        # checker only a few: each pair read costs a model pass).
+        tried = RECITE_CANDIDATES if checker is not None else len(paragraphs)
+        rest = []
+        for c, u in enumerate(claims):
+            if any(cited.get((c, i), 0.0) >= threshold for i in u.markers):
+                continue
+            likeness = [
+                (float((vectors[i] @ claim_vecs[c]).max()) if len(vectors[i]) else -1.0, i)
+                for i in range(len(paragraphs))
+                if i not in u.markers
+            ]
+            rest += [(c, i) for _, i in sorted(likeness, reverse=True)[:tried]]
+        others = probabilities(rest)
+        for c, u in enumerate(claims):
+            own = max(((cited.get((c, i), 0.0), i) for i in u.markers), default=(0.0, None))
+            other = max(((p, i) for (cc, i), p in others.items() if cc == c), default=(0.0, None))
+            if own[1] is not None and own[0] >= threshold:
+                verdict, (p, i) = "kept", own
+            elif other[1] is not None and other[0] >= threshold:
+                verdict, (p, i) = "re-cited", other
+            else:
+                best = max(own, other, key=lambda x: x[0])
+                u.check = ClaimCheck(
+                    u.text,
+                    "removed",
+                    best[0] if best[1] is not None else None,
+                    paragraphs[best[1]].id if best[1] is not None else None,
+                    "no passage supports it",
                 )
-            sentences.append(f"{text.rstrip()} [{numbers[support.paragraph_index]}]")
-        return " ".join(sentences), citations, False, report
+                report.claims.append(u.check)
+                continue
+            u.check = ClaimCheck(u.text, verdict, p, paragraphs[i].id)
+            report.claims.append(u.check)
+            spans = sentence_spans(paragraphs[i].text)
+            if spans:
+                best = int(np.argmax(vectors[i] @ claim_vecs[c]))
+                s, e = spans[best]
+            else:
+                s, e = 0, len(paragraphs[i].text)
+            u.support = Support(i, paragraphs[i].text[s:e], p)
+
+    @property
+    def threshold(self) -> float:
+        if self._threshold is not None:
+            return self._threshold
+        checker = self._load_checker()
+        return MIN_SIMILARITY if checker is None else checker.threshold
 
     @staticmethod
     def _declines(reply: str) -> bool:
@@ -198,21 +344,6 @@ class Verifier:
             return False
         _, citations, _, _ = self.verify(question, " ".join(stripped), evidence)
         return bool(citations)
-
-    def _supports(self, text, terms, vec, paragraph, spans, vectors, index, trusted) -> Support | None:
-        if not trusted or not len(spans):
-            return None
-        if not numbers_in(text) <= numbers_in(paragraph.text):
-            return None
-        para_terms = set(content_terms(f"{paragraph.section or ''} {paragraph.text}"))
-        if len(terms & para_terms) / len(terms) < MIN_WORD_OVERLAP:
-            return None
-        sims = vectors @ vec
-        best = int(np.argmax(sims))
-        if float(sims[best]) < MIN_SIMILARITY:
-            return None
-        s, e = spans[best]
-        return Support(index, paragraph.text[s:e], float(sims[best]))
 
 
 class LLMAnswerer:

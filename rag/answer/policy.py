@@ -1,5 +1,7 @@
-"""Who answers a question, given its evidence: the extractive answerer (gated sentences or the reader), or a
-language model over what that answerer found answer-bearing, every sentence of its reply checked."""
+"""Who answers a question, given its evidence: the extractive answerer (gated sentences or the reader), or,
+with a language model configured, the model over the best evidence, every claim of its reply checked. The
+extractive answer is still worked out: it is the short answer's source and stands in when nothing the model
+said holds."""
 
 from __future__ import annotations
 
@@ -56,23 +58,27 @@ class AnswerPolicy:
         )
         if llm is not None:
             outcome.meta = {"backend": llm.backend, "model": llm.model, "llm_called": False, "answerer": answerer_meta}
-        if llm is not None and not found.abstained:  # no answer found: the model is not asked
+        # The model is asked whenever the evidence shares words with the question; it and verification decide
+        # whether the reports answer, not the extractive answerer (tuned to short factoid questions).
+        relevant = any(e.bm25_rank is not None for e in evidence)
+        if llm is not None and relevant:
             answerer = LLMAnswerer(llm, self._verifier, self._llm_max_tokens, self._llm_evidence)
-            # The model sees, and may cite, only paragraphs where the extractive answerer found an answer.
-            shown = answerer.prompt_evidence([e for e in evidence if e.paragraph.id in found.answer_bearing])
+            shown = answerer.prompt_evidence(evidence)
             reply = ""
             for delta in answerer.stream(question, shown):
                 reply += delta
                 yield delta
+            checking = time.perf_counter()
             checked, checked_citations, model_abstained, report = answerer.check(question, reply, shown)
-            outcome.meta.update(llm_called=True, verification=report.to_dict())
+            outcome.meta.update(
+                llm_called=True,
+                verification={**report.to_dict(), "ms": round((time.perf_counter() - checking) * 1000, 1)},
+            )
             if model_abstained:
                 outcome = Outcome(ABSTAIN_MESSAGE, [], True, None, None, outcome.meta)
-            elif checked_citations and self._extractive.answers(
-                question, checked
-            ):  # written: no one span is "the" short answer
+            elif checked_citations:  # written: no one span is "the" short answer
                 outcome = Outcome(checked, checked_citations, False, None, None, outcome.meta)
-            else:  # nothing held, or what held does not answer: the extractive answer stands
+            else:  # nothing held, or what held does not answer: the extractive answer (or abstention) stands
                 outcome.meta["verification"]["fallback"] = True
         else:
             for delta in re.findall(r"\S+\s*", outcome.text):

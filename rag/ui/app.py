@@ -13,7 +13,6 @@ from pathlib import Path
 import gradio as gr
 
 import rag
-from rag.answer.llm import make_llm
 from rag.ui.render import Turn, conversation_html, conversation_markdown, esc, sources_html
 from rag.uploads import ingest_uploads, remove_document
 
@@ -45,6 +44,10 @@ CSS = """
 .src-question { color: #555; font-size: 0.9em; margin-bottom: 8px; }
 .rag-empty, .src-empty { color: #777; }
 .a-meta { color: #888; font-size: 0.78em; margin-top: 3px; }
+.turn .a.answer { white-space: pre-line; }
+details.claims { font-size: 0.85em; margin-top: 4px; }
+details.claims li.removed s { color: #a33; }
+details.claims .why { color: #888; font-size: 0.9em; }
 """
 
 # System fonts: the default theme would fetch web fonts, and this app makes no outside requests.
@@ -90,11 +93,7 @@ class ChatApp:
         key = (backend, (url or "").strip(), (model or "").strip())
         with self._llm_lock:
             if key not in self._llms:
-                self._llms[key] = make_llm(
-                    self.settings.model_copy(
-                        update={"llm": backend, "llm_url": key[1] or None, "llm_model": key[2] or None}
-                    )
-                )
+                self._llms[key] = self.lib.language_model(backend, key[1] or None, key[2] or None)
             return self._llms[key]
 
     # -- library ----------------------------------------------------------------------------------------
@@ -166,18 +165,17 @@ class ChatApp:
         last_shown = 0.0
         try:
             llm = self.llm_for(backend, llm_url, llm_model)
-            for part in self.lib.chat_stream(session, turn.question, sources=scope or None, llm=llm):
-                if isinstance(part, rag.Answer):
-                    turn.answer = part
-                    part.timings_ms["total"] = (time.perf_counter() - started) * 1000
-                else:
-                    turn.partial += part
-                    now = time.perf_counter()
-                    if now - last_shown >= STREAM_INTERVAL_S:
-                        last_shown = now
-                        # The sources panel is sent unchanged: gr.skip() would make Gradio build a new
-                        # component per update and keep it for the session's life (memory grows per question).
-                        yield conversation_html(turns), sources_html(turns, files), turns, session, ""
+            stream = self.lib.chat_stream(session, turn.question, sources=scope or None, llm=llm)
+            for delta in stream:
+                turn.partial += delta
+                now = time.perf_counter()
+                if now - last_shown >= STREAM_INTERVAL_S:
+                    last_shown = now
+                    # The sources panel is sent unchanged: gr.skip() would make Gradio build a new
+                    # component per update and keep it for the session's life (memory grows per question).
+                    yield conversation_html(turns), sources_html(turns, files), turns, session, ""
+            turn.answer = stream.answer
+            turn.answer.timings_ms["total"] = (time.perf_counter() - started) * 1000
         except (rag.InvalidQuestion, rag.LLMError) as exc:
             turn.error = str(exc)
         yield conversation_html(turns), sources_html(turns, files), turns, session, ""
@@ -221,7 +219,7 @@ def build(lib: rag.Library) -> gr.Blocks:
                 )
                 with gr.Accordion("Answer with", open=False, elem_id="backend-panel"):
                     backend = gr.Dropdown(
-                        ["extractive", "llamacpp", "openai-compatible"],
+                        [b.name for b in rag.BACKENDS],
                         value=lib.settings.llm,
                         label="Backend (extractive: verbatim sentences, no model; the others write, then every "
                         "citation is checked)",

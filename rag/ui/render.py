@@ -78,6 +78,33 @@ def answer_meta(answer: Answer) -> str:
     return " · ".join(bits)
 
 
+def claims_html(answer: Answer) -> str:
+    """What the model said, claim by claim, and what checking made of it: removed claims struck through with
+    why, collapsed under the answer (empty when nothing was checked)."""
+    claims = (answer.meta.get("verification") or {}).get("claims") or []
+    checked = [c for c in claims if c["verdict"] != "framing"]
+    if not checked:
+        return ""
+    removed = sum(c["verdict"] == "removed" for c in checked)
+    rows = []
+    for c in checked:
+        p = "" if c.get("probability") is None else f" · P(supported) {c['probability']:.2f}"
+        if c["verdict"] == "removed":
+            why = esc(c.get("reason") or "not supported")
+            rows.append(
+                f'<li class="claim removed"><s>{esc(c["text"])}</s> <span class="why">removed: {why}{p}</span></li>'
+            )
+        else:
+            where = f" · {esc(c['paragraph'])}" if c.get("paragraph") else ""
+            rows.append(
+                f'<li class="claim kept">{esc(c["text"])} <span class="why">{esc(c["verdict"])}{where}{p}</span></li>'
+            )
+    summary = (
+        f"{len(checked)} claims checked, {removed} removed" if removed else f"{len(checked)} claims checked, all kept"
+    )
+    return f'<details class="claims"{" open" if removed else ""}><summary>{summary}</summary><ul>{"".join(rows)}</ul></details>'
+
+
 def conversation_html(turns: list[Turn]) -> str:
     if not turns:
         return (
@@ -101,6 +128,7 @@ def conversation_html(turns: list[Turn]) -> str:
                 parts.append(f'<div class="a short-answer"><strong>{esc(t.answer.short_answer)}</strong></div>')
             parts.append(f'<div class="a answer">{answer_with_chips(i, t.answer)}</div>')
         if t.answer is not None:
+            parts.append(claims_html(t.answer))
             parts.append(f'<div class="a-meta">{answer_meta(t.answer)}</div>')
         parts.append("</div>")
     return "".join(parts)
@@ -170,5 +198,3 @@ def conversation_markdown(turns: list[Turn]) -> str:
 def _footnoted(text: str, numbers: dict[int, int]) -> str:
     """[n] markers as [^k] footnote references."""
     return MARKER.sub(lambda m: f"[^{numbers[int(m.group(1))]}]" if int(m.group(1)) in numbers else m.group(0), text)
-
-

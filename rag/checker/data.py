@@ -1,0 +1,155 @@
+"""Training and validation claims for the checker, from public data. Each claim is judged as an answer to its
+question, against one passage.
+
+- HaluEval QA (``halueval-qa``, MIT over HotpotQA): the right answer is supported, the hallucinated answer is
+  not; and, so that length alone gives nothing away (hallucinated answers are mostly longer), a short name or
+  number of the passage that is not the right answer is not supported either. Split by item: lines
+  8000-8999 validate, 9000-9999 are held out for ``rag eval-claims``, the rest train.
+- SQuAD 2.0 (``squad2-dev-train``, the reader's training articles only): the gold answer and the sentence that
+  holds it are supported; that sentence with the answer swapped for another answer of the same kind from the
+  article, with a number changed, or with its verb negated, is not; nor is a sentence of another paragraph of
+  the article (true somewhere, but not in this passage: what re-citing must tell apart).
+
+The test set (``evals/seed_qa.jsonl``) is never read here.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.reader import data as reader_data
+from rag.text import sentence_spans
+
+HALUEVAL_VALIDATION = range(8000, 9000)
+HALUEVAL_HELD_OUT = range(9000, 10000)
+
+_NUMBER = re.compile(r"\b\d[\d,.]*\b")
+_NEGATABLE = re.compile(r"\b(is|are|was|were|has|have|had|can|could|will|would|should|did|does|do)\b")
+_NEGATED = re.compile(r"\b(is|are|was|were|has|have|had|can|could|will|would|should|did|does|do) not\b")
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    question: str
+    claim: str
+    passage: str
+    supported: bool
+    group: str  # article or item (for splitting)
+
+
+def halueval_split(i: int) -> str:
+    if i in HALUEVAL_HELD_OUT:
+        return "held_out"
+    return "validation" if i in HALUEVAL_VALIDATION else "train"
+
+
+def halueval_items(path: Path, split: str) -> list[tuple[int, dict]]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [(i, json.loads(line)) for i, line in enumerate(lines) if line.strip() and halueval_split(i) == split]
+
+
+def _short_spans(passage: str) -> list[str]:
+    return [m.group(0) for m in reader_data._NAME_OR_NUMBER.finditer(passage)]
+
+
+def halueval_claims(path: Path, split: str, wrong_span_rate: float, seed: int) -> list[Claim]:
+    rng = random.Random(seed)
+    out = []
+    for i, item in halueval_items(path, split):
+        q, k, right = item["question"], item["knowledge"], item["right_answer"]
+        out.append(Claim(f"halueval-{i}-right", q, right, k, True, f"halueval-{i}"))
+        out.append(Claim(f"halueval-{i}-hallucinated", q, item["hallucinated_answer"], k, False, f"halueval-{i}"))
+        if rng.random() < wrong_span_rate:
+            others = [s for s in _short_spans(k) if s.lower() not in right.lower() and right.lower() not in s.lower()]
+            if others:
+                out.append(Claim(f"halueval-{i}-wrong", q, rng.choice(others), k, False, f"halueval-{i}"))
+    return out
+
+
+def _sentence_with(passage: str, start: int, end: int) -> tuple[int, int] | None:
+    return next(((s, e) for s, e in sentence_spans(passage) if s <= start and end <= e), None)
+
+
+def _change_number(text: str, rng: random.Random) -> str | None:
+    found = list(_NUMBER.finditer(text))
+    if not found:
+        return None
+    m = rng.choice(found)
+    digits = [i for i, c in enumerate(m.group(0)) if c.isdigit()]
+    i = rng.choice(digits)
+    old = m.group(0)
+    new = old[:i] + rng.choice([d for d in "0123456789" if d != old[i] and not (i == 0 and d == "0")]) + old[i + 1 :]
+    return text[: m.start()] + new + text[m.end() :]
+
+
+def _negate(text: str) -> str | None:
+    if _NEGATED.search(text):
+        return _NEGATED.sub(lambda m: m.group(1), text, count=1)
+    if _NEGATABLE.search(text):
+        return _NEGATABLE.sub(lambda m: m.group(1) + " not", text, count=1)
+    return None
+
+
+def _kind(answer: str) -> str:
+    if _NUMBER.search(answer):
+        return "number"
+    return "name" if answer[:1].isupper() else "other"
+
+
+def squad_claims(path: Path, articles: set[str], seed: int) -> list[Claim]:
+    """Per answerable question of the given articles: a supported claim (its gold answer or the sentence that
+    holds it) and an unsupported one (a swapped answer, a changed number, a negation, or a sentence of another
+    paragraph), each drawn at random."""
+    rng = random.Random(seed)
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    texts = {p["id"]: p["text"] for a in raw["articles"] for p in a["paragraphs"]}
+    article_paragraphs = {a["title"]: [p["text"] for p in a["paragraphs"]] for a in raw["articles"]}
+    questions = [q for q in raw["questions"] if q["article"] in articles and q["answerable"]]
+    answers_by_kind: dict[tuple[str, str], list[str]] = {}
+    for q in questions:
+        answers_by_kind.setdefault((q["article"], _kind(q["answers"][0])), []).append(q["answers"][0])
+    out = []
+    for q in questions:
+        passage = texts[q["paragraph_id"]]
+        at = next((t for a in q["answers"] if (t := reader_data.locate(a, passage, q["question"]))), None)
+        if at is None:
+            continue
+        sentence_at = _sentence_with(passage, *at)
+        if sentence_at is None:
+            continue
+        sentence = passage[sentence_at[0] : sentence_at[1]].strip()
+        gold = passage[at[0] : at[1]]
+        group, qid, question = q["article"], q["id"], q["question"]
+        out.append(Claim(f"{qid}-supported", question, rng.choice([gold, sentence, sentence]), passage, True, group))
+        golds = {a.lower() for a in q["answers"]}
+        pool = [a for a in answers_by_kind.get((group, _kind(gold)), []) if a.lower() not in golds]
+        pool = [a for a in pool if a.lower() not in passage.lower()] or pool
+        made = []
+        if pool:
+            swap = rng.choice(pool)
+            made.append(sentence.replace(gold, swap, 1) if rng.random() < 0.7 else swap)
+        if (changed := _change_number(sentence, rng)) is not None:
+            made.append(changed)
+        if (negated := _negate(sentence)) is not None:
+            made.append(negated)
+        others = [p for p in article_paragraphs[group] if p != passage]
+        if others:
+            other = rng.choice(others)
+            spans = sentence_spans(other)
+            if spans:
+                s, e = rng.choice(spans)
+                made.append(other[s:e].strip())
+        if made:
+            out.append(Claim(f"{qid}-unsupported", question, rng.choice(made), passage, False, group))
+    return out
+
+
+def squad_split(path: Path, validation: int, seed: int) -> tuple[set[str], set[str]]:
+    """The reader's article split (rag/reader/data.py), so neither model trains on the other's validation."""
+    examples = reader_data.squad_examples(path)
+    return reader_data.split_groups([e.group for e in examples], validation, seed)

@@ -1,0 +1,44 @@
+"""The trained claim checker (rag/checker): its training data, a few training steps, and the committed model."""
+
+from pathlib import Path
+
+import pytest
+
+from rag.checker import data
+from rag.checker.check import load_checker
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "benchmarks"
+SQUAD_TRAIN = SHARED / "squad2-dev-train" / "data.json"
+HALUEVAL = SHARED / "halueval-qa" / "data.jsonl"
+
+
+def test_unsupported_variants_change_what_the_sentence_claims():
+    sentence = "The treaty was signed in 1648 by 12 delegates."
+    changed = data._change_number(sentence, __import__("random").Random(1))
+    assert changed != sentence and len(changed) == len(sentence)
+    assert data._negate(sentence) == "The treaty was not signed in 1648 by 12 delegates."
+    assert data._negate("It was not signed.") == "It was signed."
+
+
+def test_halueval_splits_are_disjoint_and_the_held_out_items_are_never_trained_on():
+    splits = [data.halueval_split(i) for i in range(10000)]
+    assert splits.count("held_out") == splits.count("validation") == 1000 and splits.count("train") == 8000
+    assert all(data.halueval_split(i) == "held_out" for i in data.HALUEVAL_HELD_OUT)
+
+
+@pytest.mark.skipif(not (SQUAD_TRAIN.exists() and HALUEVAL.exists()), reason="needs ../shared/benchmarks")
+def test_training_runs_a_few_steps_and_writes_a_loadable_checker(tmp_path):
+    from rag.checker import train
+
+    out = tmp_path / "weights"
+    info = train.train(
+        train.arguments(
+            ["--out", str(out), "--limit", "16", "--max-steps", "2", "--batch-size", "4", "--device", "cpu"]
+        )
+    )
+    assert info["trained"]["steps"] == 2
+    assert set(info["trained"]["validation_articles"]).isdisjoint(info["trained"]["train_articles"])
+    assert set(info["validation"]) == {"halueval", "squad"}
+    [p] = load_checker(str(out)).support("When was it signed?", ["1648"], ["It was signed in 1648."])
+    assert 0.0 <= p <= 1.0

@@ -1,0 +1,81 @@
+"""Checking an LLM's reply claim by claim (rag/answer/grounded.py), with a scripted checker: the reply's
+structure, framing, re-citing and the per-claim record."""
+
+import numpy as np
+
+from rag.answer.grounded import Verifier
+from rag.text import content_terms
+from rag.types import Paragraph, ScoredParagraph
+
+LONG = "Metoprolol succinate (Toprol) is a long-acting form taken once a day."
+SHORT = "Metoprolol tartrate (Lopressor) is a short-acting form taken twice a day."
+
+
+class WordChecker:
+    """Supports a claim when the passage holds every content word of it."""
+
+    threshold = 0.5
+
+    def support(self, question, claims, passages):
+        return np.array([float(set(content_terms(c)) <= set(content_terms(p))) for c, p in zip(claims, passages)])
+
+
+def verifier():
+    def embed(texts):
+        return np.ones((len(texts), 4), np.float32)
+
+    def sentence_vectors(paragraphs):
+        return [np.ones((1, 4), np.float32) for _ in paragraphs]
+
+    return Verifier(lambda: WordChecker(), None, embed, sentence_vectors)
+
+
+def evidence(*texts):
+    return [ScoredParagraph(Paragraph(f"d{i}.txt", 1, 0, len(t), t), 1.0, 1, 1) for i, t in enumerate(texts)]
+
+
+def test_a_list_keeps_its_framing_and_order_and_loses_only_the_unsupported_item():
+    reply = (
+        "Based on the passages, the main differences are:\n"
+        "1. Duration: Metoprolol succinate (Toprol) is a long-acting form [1].\n"
+        "2. Metoprolol tartrate (Lopressor) is a short-acting form [2].\n"
+        "3. Metoprolol cures migraines in children [1]."
+    )
+    text, citations, abstained, report = verifier().verify("How do they differ?", reply, evidence(LONG, SHORT))
+    assert not abstained
+    assert text.splitlines() == [
+        "The main differences are:",
+        "1. Duration: Metoprolol succinate (Toprol) is a long-acting form. [1]",
+        "2. Metoprolol tartrate (Lopressor) is a short-acting form. [2]",
+    ]
+    assert [c.source for c in citations] == ["d0.txt", "d1.txt"]
+    verdicts = [(c.verdict, c.paragraph) for c in report.claims]
+    assert verdicts == [("framing", None), ("kept", "d0.txt#1"), ("kept", "d1.txt#1"), ("removed", "d0.txt#1")]
+    assert report.to_dict()["dropped"] == 1 and report.to_dict()["claims"][3]["reason"] == "no passage supports it"
+
+
+def test_a_claim_citing_the_wrong_passage_is_recited_to_the_one_that_supports_it():
+    text, citations, _, report = verifier().verify(
+        "Which is long-acting?", "Metoprolol succinate is a long-acting form [2].", evidence(LONG, SHORT)
+    )
+    assert text == "Metoprolol succinate is a long-acting form. [1]"
+    assert citations[0].source == "d0.txt" and report.fixed == 1
+
+
+def test_framing_with_nothing_after_it_that_holds_is_not_an_answer():
+    text, citations, abstained, report = verifier().verify(
+        "How do they differ?", "The differences are:\n- Metoprolol cures migraines [1].", evidence(LONG, SHORT)
+    )
+    assert text == "" and citations == [] and not abstained
+    assert [c.verdict for c in report.claims] == ["framing", "removed"]
+
+
+def test_a_number_the_passage_does_not_state_is_removed_whatever_the_checker_says():
+    class YesChecker(WordChecker):
+        def support(self, question, claims, passages):
+            return np.ones(len(claims))
+
+    v = verifier()
+    v._load_checker = lambda: YesChecker()
+    text, _, _, report = v.verify("How often?", "Toprol is taken 3 times a day [1].", evidence(LONG))
+    assert text == "" and report.claims[0].verdict == "removed"
