@@ -145,8 +145,7 @@ class _Unit:
     """A sentence of the reply, where it sits (its line and the line's list marker), and what it claims."""
 
     line: int
-    prefix: str  # the line's list marker ("1. ", "- ") on its first sentence, else ""
-    raw: str
+    prefix: str  # the line's list marker ("1. ", "- ") and any label, on its first sentence, else ""
     text: str  # without markers and meta talk
     markers: list[int]
     check: ClaimCheck | None = None
@@ -188,13 +187,14 @@ def _units(reply: str) -> list[_Unit]:
             label = _LABEL.match(text) if i == 0 and len(text.split(":", 1)[0].split()) <= 5 else None
             if label and not text.endswith(":"):
                 lead, text = lead + label.group(0), text[label.end() :]
-            units.append(_Unit(n, lead, raw, text, [int(k) for k in MARKER.findall(raw)]))
+            units.append(_Unit(n, lead, text, [int(k) for k in MARKER.findall(raw)]))
     return units
 
 
 class Verifier:
-    """Checks every claim of a reply with the trained claim checker (rag/checker): against the paragraph it
-    cites first, then against the other evidence (re-cite); a claim nothing supports is removed. Framing
+    """Checks every claim of a reply with the claim checker (rag/checker; the word and meaning rules while no
+    trained weights are there): against the paragraph it cites first, then against the other evidence
+    (re-cite); a claim nothing supports is removed. Framing
     ("Based on the passages, the differences are:") is kept when something it introduces stays."""
 
     def __init__(

@@ -14,10 +14,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
 from torch import nn
 
-from rag.reader.model import FROZEN
+from rag.reader.model import load_trained, save_trained
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 WEIGHTS_FILE = "checker.safetensors"
@@ -63,14 +62,7 @@ def build_net(base: Path) -> CheckerNet:
 
 
 def save(net: CheckerNet, config: CheckerConfig, folder: Path, info: dict) -> None:
-    from safetensors.torch import save_file
-
-    folder.mkdir(parents=True, exist_ok=True)
-    state = {
-        k: v.detach().to("cpu", torch.float16).contiguous() for k, v in net.state_dict().items() if k not in FROZEN
-    }
-    save_file(state, str(folder / WEIGHTS_FILE), metadata={"base": "all-MiniLM-L6-v2"})
-    (folder / CONFIG_FILE).write_text(json.dumps({**config.__dict__, **info}, indent=1) + "\n")
+    save_trained(net, folder / WEIGHTS_FILE, folder / CONFIG_FILE, {**config.__dict__, **info})
 
 
 class CheckerMissing(RuntimeError):
@@ -78,16 +70,10 @@ class CheckerMissing(RuntimeError):
 
 
 def load_net(base: Path, folder: Path = WEIGHTS_DIR) -> tuple[CheckerNet, CheckerConfig]:
-    from safetensors.torch import load_file
-
     path = folder / WEIGHTS_FILE
     if not path.exists():
         raise CheckerMissing(f"no trained claim checker at {path}: run python -m rag.checker.train")
     net = build_net(base)
-    trained = {k: v.float() for k, v in load_file(str(path)).items()}
-    missing, unexpected = net.load_state_dict(trained, strict=False)
-    extra = [k for k in missing if k not in FROZEN and not k.endswith("position_ids")]
-    if extra or unexpected:
-        raise CheckerMissing(f"{path} does not fit the base model: missing {extra}, unexpected {unexpected}")
-    net.eval()
+    if problem := load_trained(net, path):
+        raise CheckerMissing(f"{path} does not fit the base model: {problem}")
     return net, CheckerConfig.load(folder / CONFIG_FILE)

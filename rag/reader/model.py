@@ -85,12 +85,30 @@ def trainable_state(net: ReaderNet) -> dict[str, torch.Tensor]:
     return {k: v.detach().to("cpu", torch.float16).contiguous() for k, v in net.state_dict().items() if k not in FROZEN}
 
 
-def save(net: ReaderNet, config: ReaderConfig, folder: Path, info: dict) -> None:
+def save_trained(net: nn.Module, weights: Path, config: Path, record: dict) -> None:
+    """What training changed (``trainable_state``) to ``weights``, the settings and training record to ``config``.
+    Shared by every network trained on the packaged base (the reader, the claim checker)."""
     from safetensors.torch import save_file
 
-    folder.mkdir(parents=True, exist_ok=True)
-    save_file(trainable_state(net), str(folder / WEIGHTS_FILE), metadata={"base": "all-MiniLM-L6-v2"})
-    (folder / CONFIG_FILE).write_text(json.dumps({**config.__dict__, **info}, indent=1) + "\n")
+    weights.parent.mkdir(parents=True, exist_ok=True)
+    save_file(trainable_state(net), str(weights), metadata={"base": "all-MiniLM-L6-v2"})
+    config.write_text(json.dumps(record, indent=1) + "\n")
+
+
+def load_trained(net: nn.Module, weights: Path) -> str | None:
+    """Load committed weights over a freshly built network (float32, eval mode); what does not fit, named
+    (None when everything fits)."""
+    from safetensors.torch import load_file
+
+    trained = {k: v.float() for k, v in load_file(str(weights)).items()}
+    missing, unexpected = net.load_state_dict(trained, strict=False)
+    net.eval()
+    extra = [k for k in missing if k not in FROZEN and not k.endswith("position_ids")]
+    return f"missing {extra}, unexpected {unexpected}" if extra or unexpected else None
+
+
+def save(net: ReaderNet, config: ReaderConfig, folder: Path, info: dict) -> None:
+    save_trained(net, folder / WEIGHTS_FILE, folder / CONFIG_FILE, {**config.__dict__, **info})
 
 
 class ReaderMissing(RuntimeError):
@@ -99,16 +117,10 @@ class ReaderMissing(RuntimeError):
 
 def load_net(base: Path, folder: Path = WEIGHTS_DIR) -> tuple[ReaderNet, ReaderConfig]:
     """The trained reader: the packaged base with the committed weights on top, in float32, eval mode."""
-    from safetensors.torch import load_file
-
     path = folder / WEIGHTS_FILE
     if not path.exists():
         raise ReaderMissing(f"no trained reader at {path}: run python -m rag.reader.train")
     net = build_net(base)
-    trained = {k: v.float() for k, v in load_file(str(path)).items()}
-    missing, unexpected = net.load_state_dict(trained, strict=False)
-    extra = [k for k in missing if k not in FROZEN and not k.endswith("position_ids")]
-    if extra or unexpected:
-        raise ReaderMissing(f"{path} does not fit the base model: missing {extra}, unexpected {unexpected}")
-    net.eval()
+    if problem := load_trained(net, path):
+        raise ReaderMissing(f"{path} does not fit the base model: {problem}")
     return net, ReaderConfig.load(folder / CONFIG_FILE)
