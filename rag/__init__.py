@@ -6,7 +6,17 @@ from rag.backends import BACKENDS, Backend
 from rag.chat import ChatSession
 from rag.settings import Settings
 from rag.store import StoreUnavailable
-from rag.types import Answer, AnswerStream, Citation, IngestReport, Paragraph
+from rag.types import (
+    Answer,
+    AnswerMeta,
+    AnswerStream,
+    Citation,
+    ClaimCheck,
+    IngestReport,
+    Paragraph,
+    ReaderScore,
+    Verification,
+)
 
 __all__ = [
     "BACKENDS",
@@ -17,15 +27,19 @@ __all__ = [
     "LLM",
     "LLMError",
     "Answer",
+    "AnswerMeta",
     "AnswerStream",
     "Citation",
+    "ClaimCheck",
     "IngestProgress",
     "IngestReport",
     "InvalidQuestion",
     "UnknownDocument",
     "Library",
     "Paragraph",
+    "ReaderScore",
     "Settings",
     "StoreUnavailable",
+    "Verification",
     "open",
 ]

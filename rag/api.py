@@ -614,7 +614,7 @@ class Library:
         yield from stream
         answer = stream.answer
         answer.question = question
-        answer.meta["standalone_question"] = standalone
+        answer.meta.standalone_question = standalone
         session.add(asked, standalone, answer)
         yield answer
 

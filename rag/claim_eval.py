@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from rag.checker.data import halueval_split
+from rag.types import Verification
 
 
 @dataclass(frozen=True)
@@ -103,12 +104,11 @@ class ItemOutcome:
 
 
 def _outcome(item: ClaimItem, answer) -> ItemOutcome:
-    v = answer.meta.get("verification") or {}
-    claims = [c for c in v.get("claims", []) if c["verdict"] != "framing"]
-    kept = sum(c["verdict"] in ("kept", "re-cited") for c in claims)
-    called = bool(answer.meta.get("llm_called"))
-    fallback = bool(v.get("fallback"))
-    intact = called and not answer.abstained and not fallback and kept == len(claims) and v.get("dropped", 0) == 0
+    v = answer.meta.verification or Verification()
+    claims = [c for c in v.claims if c.verdict != "framing"]
+    kept = sum(c.verdict in ("kept", "re-cited") for c in claims)
+    called = bool(answer.meta.llm_called)
+    intact = called and not answer.abstained and not v.fallback and kept == len(claims) and v.dropped == 0
     return ItemOutcome(
         item.id,
         item.dataset,
@@ -117,9 +117,9 @@ def _outcome(item: ClaimItem, answer) -> ItemOutcome:
         len(claims),
         kept,
         answer.abstained,
-        fallback,
+        v.fallback,
         called,
-        v.get("ms", 0.0),
+        v.ms or 0.0,
         answer.answer,
     )
 

@@ -129,24 +129,19 @@ def _print_answer(answer: rag.Answer) -> None:
         where = f"{c.source}, {c.location}" + (f" ({c.section})" if c.section else "")
         out.print(f"  [cyan][{c.marker}][/] {escape(where)}: [italic]{escape(c.quote)}[/]")
     t = answer.timings_ms
-    backend = answer.meta.get("backend", "extractive") + (
-        f" ({answer.meta['model']})" if answer.meta.get("model") else ""
-    )
-    checks = answer.meta.get("verification")
-    checked = (
-        f"; citations checked {checks['checked']}, fixed {checks['fixed']}, dropped {checks['dropped']}"
-        if checks
-        else ""
-    )
-    answerer = answer.meta.get("answerer")
-    if answerer:
+    meta = answer.meta
+    backend = meta.backend + (f" ({meta.model})" if meta.model else "")
+    checks = meta.verification
+    checked = f"; citations checked {checks.checked}, fixed {checks.fixed}, dropped {checks.dropped}" if checks else ""
+    if meta.answerer:
         checked += (
-            f"; answer probability {answerer['answer_probability']:.2f} (abstains below {answerer['threshold']:.2f})"
+            f"; answer probability {meta.answerer.answer_probability:.2f}"
+            f" (abstains below {meta.answerer.threshold:.2f})"
         )
-    for claim in (checks or {}).get("claims", []):
-        if claim["verdict"] == "removed":
-            p = "" if claim.get("probability") is None else f", P(supported) {claim['probability']:.2f}"
-            out.print(f"  [red]removed[/] [strike]{escape(claim['text'])}[/] [dim]({escape(claim['reason'])}{p})[/]")
+    for claim in checks.claims if checks else []:
+        if claim.verdict == "removed":
+            p = "" if claim.probability is None else f", P(supported) {claim.probability:.2f}"
+            out.print(f"  [red]removed[/] [strike]{escape(claim.text)}[/] [dim]({escape(claim.reason)}{p})[/]")
     out.print(
         f"[dim]{escape(backend)}{checked}; retrieve {t.get('retrieve', 0):.0f} ms, answer {t.get('answer', 0):.0f} ms[/]"
     )

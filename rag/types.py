@@ -127,6 +127,101 @@ class ShortSpan:
 
 
 @dataclass
+class ClaimCheck:
+    """What checking made of one claim of the model's reply."""
+
+    text: str
+    verdict: str  # "kept" | "re-cited" | "removed" | "framing"
+    probability: float | None = None  # P(supported) by the paragraph it ends up with (or its best, if removed)
+    paragraph: str | None = None  # id of that paragraph
+    reason: str = ""
+
+    def to_dict(self) -> dict:
+        return {
+            "text": self.text,
+            "verdict": self.verdict,
+            "probability": None if self.probability is None else round(self.probability, 4),
+            "paragraph": self.paragraph,
+            "reason": self.reason,
+        }
+
+
+@dataclass
+class Verification:
+    """What checking a language model's reply did, claim by claim."""
+
+    claims: list[ClaimCheck] = field(default_factory=list)
+    bad_markers: int = 0  # markers pointing at no passage
+    fallback: bool = False  # nothing survived: the extractive answer was used
+    threshold: float = 0.5
+    ms: float | None = None  # time spent checking
+
+    @property
+    def checked(self) -> int:
+        return sum(c.verdict != "framing" for c in self.claims)
+
+    @property
+    def fixed(self) -> int:
+        return sum(c.verdict == "re-cited" for c in self.claims)
+
+    @property
+    def dropped(self) -> int:
+        return self.bad_markers + sum(c.verdict == "removed" for c in self.claims)
+
+    def to_dict(self) -> dict:
+        return {
+            "checked": self.checked,
+            "fixed": self.fixed,
+            "dropped": self.dropped,
+            "fallback": self.fallback,
+            "threshold": self.threshold,
+            "claims": [c.to_dict() for c in self.claims],
+            **({} if self.ms is None else {"ms": round(self.ms, 1)}),
+        }
+
+
+@dataclass
+class ReaderScore:
+    """The extractive answerer's decision: which answerer, P(its answer is right), and the abstention threshold."""
+
+    answerer: str  # "reader" | "gated"
+    answer_probability: float
+    threshold: float
+
+    def to_dict(self) -> dict:
+        return {
+            "answerer": self.answerer,
+            "answer_probability": round(self.answer_probability, 4),
+            "threshold": round(self.threshold, 4),
+        }
+
+
+@dataclass
+class AnswerMeta:
+    """Who answered and how: the backend and model, whether the model was called, the extractive answerer's
+    score, what checking the model's reply did, and the standalone question a follow-up was read as."""
+
+    backend: str = "extractive"
+    model: str | None = None
+    llm_called: bool | None = None  # None: no language model was configured
+    answerer: ReaderScore | None = None
+    verification: Verification | None = None
+    standalone_question: str | None = None
+
+    def to_dict(self) -> dict:
+        out: dict = {"backend": self.backend, "model": self.model}
+        if self.llm_called is not None:
+            out["llm_called"] = self.llm_called
+        if self.answerer is not None:
+            out["answerer"] = self.answerer.to_dict()
+        if self.verification is not None:
+            out["verification"] = self.verification.to_dict()
+        if self.standalone_question is not None:
+            out["standalone_question"] = self.standalone_question
+        return out
+
+
+@dataclass
 class Answer:
     question: str
     answer: str
@@ -140,7 +235,7 @@ class Answer:
     retrieved: list[str] = field(default_factory=list)
     error: str | None = None
     # Which backend and model answered, and what citation checking did.
-    meta: dict = field(default_factory=dict)
+    meta: AnswerMeta = field(default_factory=AnswerMeta)
 
     def to_dict(self) -> dict:
         out = {
@@ -151,7 +246,7 @@ class Answer:
             "short_span": self.short_span.to_dict() if self.short_span else None,
             "citations": [c.to_dict() for c in self.citations],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
-            "meta": self.meta,
+            "meta": self.meta.to_dict(),
         }
         if self.error is not None:
             out["error"] = self.error

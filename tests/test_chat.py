@@ -60,7 +60,7 @@ def test_chat_keeps_history_and_answers_the_follow_up(hash_settings, seeds_copy)
     follow = lib.chat(session, "and on July 13?")
     assert follow.question == "and on July 13?"
     assert (
-        follow.meta["standalone_question"]
+        follow.meta.standalone_question
         == "On July 13, how many soldiers were killed near the Andarin region of east Hama?"
     )
     assert [t[0] for t in session.turns] == [first.question, "and on July 13?"]

@@ -79,3 +79,32 @@ def test_a_number_the_passage_does_not_state_is_removed_whatever_the_checker_say
     v._load_checker = lambda: YesChecker()
     text, _, _, report = v.verify("How often?", "Toprol is taken 3 times a day [1].", evidence(LONG))
     assert text == "" and report.claims[0].verdict == "removed"
+
+
+def test_clauses_joined_by_while_are_judged_apart_and_rejoined_when_both_stay():
+    reply = "Metoprolol succinate is a long-acting form, while metoprolol tartrate is a short-acting form [1]."
+    text, citations, _, report = verifier().verify("How do they differ?", reply, evidence(LONG, SHORT))
+    assert [(c.text, c.verdict) for c in report.claims] == [
+        ("Metoprolol succinate is a long-acting form", "kept"),
+        ("metoprolol tartrate is a short-acting form.", "re-cited"),
+    ]
+    assert text == (
+        "Metoprolol succinate is a long-acting form [1], while metoprolol tartrate is a short-acting form. [2]"
+    )
+    assert [c.source for c in citations] == ["d0.txt", "d1.txt"]
+
+
+def test_an_unsupported_clause_goes_and_the_rest_of_its_sentence_stays():
+    reply = "Metoprolol succinate is a long-acting form, but metoprolol cures migraines in children [1]."
+    text, _, _, report = verifier().verify("How do they differ?", reply, evidence(LONG, SHORT))
+    assert text == "Metoprolol succinate is a long-acting form. [1]"
+    assert [c.verdict for c in report.claims] == ["kept", "removed"]
+    reply = "Metoprolol cures migraines in children, and metoprolol succinate is a long-acting form [1]."
+    text, _, _, _ = verifier().verify("How do they differ?", reply, evidence(LONG, SHORT))
+    assert text == "Metoprolol succinate is a long-acting form. [1]"
+
+
+def test_a_list_of_nouns_is_one_claim():
+    reply = "Metoprolol succinate is a long-acting form taken once a day, and tartrate twice [1]."
+    _, _, _, report = verifier().verify("How?", reply, evidence(LONG, SHORT))
+    assert len(report.claims) == 1

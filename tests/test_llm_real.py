@@ -41,8 +41,8 @@ def assert_grounded(answer, settings):
 def test_llamacpp_answers_a_seed_question_with_the_packaged_model(settings):
     lib = rag.Library(settings.model_copy(update={"llm": "llamacpp"}))
     answer = lib.ask(QUESTION)
-    assert answer.meta["backend"] == "llamacpp" and answer.meta["model"].startswith("SmolLM2-135M")
-    assert answer.meta["llm_called"] is True and set(answer.meta["verification"]) >= {"checked", "fixed", "dropped"}
+    assert answer.meta.backend == "llamacpp" and answer.meta.model.startswith("SmolLM2-135M")
+    assert answer.meta.llm_called is True and answer.meta.verification is not None
     # SmolLM2-135M, asked over five passages, often says the number is not there ("the passage is not provided
     # with a specific number"): the model's own refusal is an abstention. Whatever else it says is checked.
     if not answer.abstained:
@@ -66,8 +66,8 @@ def test_openai_compatible_server_streams_and_answers(settings, llama_server):
     deltas = list(stream)
     answer = stream.answer
     assert len(deltas) > 3 and all(isinstance(d, str) for d in deltas), "tokens arrive one by one"
-    assert answer.meta["backend"] == "openai-compatible" and answer.meta["model"] == "smollm2"
-    assert answer.meta["llm_called"] is True
+    assert answer.meta.backend == "openai-compatible" and answer.meta.model == "smollm2"
+    assert answer.meta.llm_called is True
     assert answer.abstained or answer.citations  # the weak model's own refusal, or what checking kept
     assert_grounded(answer, settings)
 
@@ -79,10 +79,7 @@ def test_openai_compatible_condenses_a_follow_up(settings, llama_server):
     session = rag.ChatSession()
     lib.chat(session, "How many soldiers were killed in southern Raqqa on July 13?")
     follow = lib.chat(session, "and in eastern Homs?")
-    assert (
-        follow.meta["standalone_question"].endswith("?")
-        and follow.meta["standalone_question"] != "and in eastern Homs?"
-    )
+    assert follow.meta.standalone_question.endswith("?") and follow.meta.standalone_question != "and in eastern Homs?"
     assert_grounded(follow, settings)
 
 

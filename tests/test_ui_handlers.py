@@ -126,7 +126,7 @@ def test_follow_up_is_read_in_the_light_of_the_conversation(ui):
         ui.respond("On July 8, how many soldiers were killed near the Andarin region of east Hama?", None, [])
     )
     conversation, _, turns, session, _ = run(ui.respond("and on July 13?", None, turns, session))
-    assert turns[-1].answer.meta["standalone_question"].startswith("On July 13, how many soldiers")
+    assert turns[-1].answer.meta.standalone_question.startswith("On July 13, how many soldiers")
     assert "read as “On July 13" in conversation
     assert len(session.turns) == 2
 

@@ -1,5 +1,5 @@
 from rag.answer.citations import cite
-from rag.types import Answer, Paragraph, ScoredParagraph, ShortSpan
+from rag.types import Answer, AnswerMeta, ClaimCheck, Paragraph, ScoredParagraph, ShortSpan, Verification
 from rag.ui.render import (
     Turn,
     answer_with_chips,
@@ -112,27 +112,18 @@ def test_paged_citations_read_page_then_paragraph():
 
 def test_removed_claims_are_struck_through_with_why_and_kept_ones_named():
     checked = answer()
-    checked.meta = {
-        "backend": "scripted",
-        "llm_called": True,
-        "verification": {
-            "checked": 2,
-            "fixed": 0,
-            "dropped": 1,
-            "fallback": False,
-            "claims": [
-                {"text": "The differences are:", "verdict": "framing", "probability": None, "paragraph": None},
-                {"text": QUOTE, "verdict": "kept", "probability": 0.97, "paragraph": "r<1>.txt#4", "reason": ""},
-                {
-                    "text": "ISIS killed <50> troops.",
-                    "verdict": "removed",
-                    "probability": 0.04,
-                    "paragraph": "r<1>.txt#4",
-                    "reason": "no passage supports it",
-                },
+    checked.meta = AnswerMeta(
+        backend="scripted",
+        llm_called=True,
+        verification=Verification(
+            [
+                ClaimCheck("The differences are:", "framing"),
+                ClaimCheck(QUOTE, "kept", 0.97, "r<1>.txt#4"),
+                ClaimCheck("ISIS killed <50> troops.", "removed", 0.04, "r<1>.txt#4", "no passage supports it"),
             ],
-        },
-    }
+            bad_markers=0,
+        ),
+    )
     html = conversation_html([Turn("How many?", checked)])
     assert '<details class="claims" open><summary>2 claims checked, 1 removed</summary>' in html
     assert "<s>ISIS killed &lt;50&gt; troops.</s>" in html and "removed: no passage supports it" in html

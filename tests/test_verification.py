@@ -41,20 +41,21 @@ def test_a_correct_reply_keeps_its_citation(index):
     answer, _ = answer_with(index, f"{FACT}. [{n}]")
     assert answer.answer == f"{FACT}. [1]"
     assert answer.citations[0].source == "001_08933ac444e6ce74.txt" and answer.citations[0].paragraph == 11
-    assert answer.meta["backend"] == "scripted" and answer.meta["model"] == "scripted-1"
-    v = answer.meta["verification"]
-    assert (v["checked"], v["fixed"], v["dropped"], v["fallback"]) == (1, 0, 0, False)
-    [claim] = v["claims"]
-    assert claim["verdict"] == "kept" and claim["paragraph"] == "001_08933ac444e6ce74.txt#11"
-    assert claim["probability"] >= v["threshold"]
+    assert answer.meta.backend == "scripted" and answer.meta.model == "scripted-1"
+    v = answer.meta.verification
+    assert (v.checked, v.fixed, v.dropped, v.fallback) == (1, 0, 0, False)
+    [claim] = v.claims
+    assert claim.verdict == "kept" and claim.paragraph == "001_08933ac444e6ce74.txt#11"
+    assert claim.probability >= v.threshold
+    assert answer.to_dict()["meta"]["verification"]["claims"][0]["verdict"] == "kept"
 
 
 def test_wrong_marker_numbers_are_dropped_and_the_claim_recited(index):
     answer, _ = answer_with(index, f"{FACT} [9].")
     assert not answer.abstained and "August 2023" in answer.answer
     assert answer.citations[0].paragraph == 11
-    v = answer.meta["verification"]
-    assert v["dropped"] == 1 and v["fixed"] == 1
+    v = answer.meta.verification
+    assert v.dropped == 1 and v.fixed == 1
 
 
 def test_a_marker_to_an_unsupported_paragraph_is_moved_to_the_right_one(index):
@@ -62,7 +63,7 @@ def test_a_marker_to_an_unsupported_paragraph_is_moved_to_the_right_one(index):
     wrong = next(n for n in range(1, 6) if n != passage_number(llm, FACT))
     answer, _ = answer_with(index, f"{FACT} [{wrong}].")
     assert answer.citations[0].source == "001_08933ac444e6ce74.txt" and answer.citations[0].paragraph == 11
-    assert answer.meta["verification"]["fixed"] == 1
+    assert answer.meta.verification.fixed == 1
 
 
 def test_a_reply_without_markers_gets_them(index):
@@ -75,7 +76,7 @@ def test_a_number_not_in_the_evidence_never_survives(index):
         index, "Abu Hafs al-Hashemi al-Qurashi took over the organization's leadership in August 2021 [1]."
     )
     assert "2021" not in answer.answer
-    assert answer.meta["verification"]["fallback"] is True  # nothing held, so the extractive answer stands
+    assert answer.meta.verification.fallback is True  # nothing held, so the extractive answer stands
     assert "August 2023" in answer.answer
 
 
@@ -83,7 +84,7 @@ def test_a_mixed_reply_keeps_only_what_holds(index):
     answer, _ = answer_with(index, f"{FACT} [1]. He previously commanded 5,000 fighters in Mosul [2]. He is Iraqi [1].")
     assert "5,000" not in answer.answer and "Mosul" not in answer.answer
     assert "August 2023" in answer.answer
-    assert answer.meta["verification"]["dropped"] >= 1
+    assert answer.meta.verification.dropped >= 1
 
 
 def test_the_model_saying_it_cannot_answer_is_an_abstention(index):
@@ -95,7 +96,7 @@ def test_the_model_saying_it_cannot_answer_is_an_abstention(index):
 
 def test_a_question_the_reports_share_no_word_with_never_reaches_the_model(index):
     answer, llm = answer_with(index, "BANANA [1]", question="Qwzx vlorp?")
-    assert llm.prompts == [] and answer.meta["llm_called"] is False and "BANANA" not in answer.answer
+    assert llm.prompts == [] and answer.meta.llm_called is False and "BANANA" not in answer.answer
 
 
 def test_the_extractive_reader_does_not_veto_the_model(seeds_settings):
@@ -107,14 +108,14 @@ def test_the_extractive_reader_does_not_veto_the_model(seeds_settings):
     n = passage_number(llm, FACT)
     llm = ScriptedLLM(f"{FACT} [{n}].")
     answer = rag.Library(strict, llm=llm).ask(Q)
-    assert answer.meta["llm_called"] is True and not answer.abstained and "August 2023" in answer.answer
+    assert answer.meta.llm_called is True and not answer.abstained and "August 2023" in answer.answer
 
 
 def test_an_invented_answer_to_a_question_the_reports_do_not_answer_is_removed(index):
     answer, llm = answer_with(
         index, "Reykjavik has 140,000 inhabitants [1].", question="What is the population of Reykjavik?"
     )
-    assert "140,000" not in answer.answer and answer.meta["verification"]["claims"][0]["verdict"] == "removed"
+    assert "140,000" not in answer.answer and answer.meta.verification.claims[0].verdict == "removed"
 
 
 def test_evidence_is_fenced_and_the_model_is_told_it_is_data(index):

@@ -18,7 +18,7 @@ from rag.paragraphs import paragraph_sentences
 from rag.reader.features import PassageReading
 from rag.reader.read import Reader
 from rag.text import numbers_in, words
-from rag.types import Citation, ScoredParagraph, ShortSpan
+from rag.types import Citation, ReaderScore, ScoredParagraph, ShortSpan
 
 
 @dataclass
@@ -31,12 +31,8 @@ class ExtractiveResult:
     short_span: ShortSpan | None = None
     answerer: str = "reader"  # or "gated" (rag/answer/gated.py)
 
-    def meta(self, threshold: float) -> dict:
-        return {
-            "answerer": self.answerer,
-            "answer_probability": round(self.probability, 4),
-            "threshold": round(threshold, 4),
-        }
+    def score(self, threshold: float) -> ReaderScore:
+        return ReaderScore(self.answerer, self.probability, threshold)
 
 
 def repeats_question(question: str, span: str) -> bool:

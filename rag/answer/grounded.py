@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Iterator, Sequence
 
 import numpy as np
@@ -28,7 +28,7 @@ from rag.answer.injection import looks_like_injection
 from rag.answer.llm import LLM, Message
 from rag.checker.check import ClaimChecker
 from rag.text import content_terms, numbers_in, sentence_spans
-from rag.types import Citation, Paragraph, ScoredParagraph
+from rag.types import Citation, ClaimCheck, Paragraph, ScoredParagraph, Verification
 
 NOT_IN_REPORTS = "NOT IN REPORTS"
 # "... in 2023. [2]" cites the sentence before the marker: move the marker inside ("... in 2023 [2].").
@@ -84,56 +84,6 @@ def build_messages(question: str, evidence: Sequence[ScoredParagraph]) -> list[M
 
 
 @dataclass
-class ClaimCheck:
-    """What checking made of one claim of the model's reply."""
-
-    text: str
-    verdict: str  # "kept" | "re-cited" | "removed" | "framing"
-    probability: float | None = None  # P(supported) by the paragraph it ends up with (or its best, if removed)
-    paragraph: str | None = None  # id of that paragraph
-    reason: str = ""
-
-    def to_dict(self) -> dict:
-        return {
-            "text": self.text,
-            "verdict": self.verdict,
-            "probability": None if self.probability is None else round(self.probability, 4),
-            "paragraph": self.paragraph,
-            "reason": self.reason,
-        }
-
-
-@dataclass
-class Verification:
-    claims: list[ClaimCheck] = field(default_factory=list)
-    bad_markers: int = 0  # markers pointing at no passage
-    fallback: bool = False  # nothing survived: the extractive answer was used
-    threshold: float = 0.5
-
-    @property
-    def checked(self) -> int:
-        return sum(c.verdict != "framing" for c in self.claims)
-
-    @property
-    def fixed(self) -> int:
-        return sum(c.verdict == "re-cited" for c in self.claims)
-
-    @property
-    def dropped(self) -> int:
-        return self.bad_markers + sum(c.verdict == "removed" for c in self.claims)
-
-    def to_dict(self) -> dict:
-        return {
-            "checked": self.checked,
-            "fixed": self.fixed,
-            "dropped": self.dropped,
-            "fallback": self.fallback,
-            "threshold": self.threshold,
-            "claims": [c.to_dict() for c in self.claims],
-        }
-
-
-@dataclass
 class Support:
     paragraph_index: int  # into the evidence list
     quote: str  # the paragraph's sentence most like the claim: what the citation points at
@@ -142,14 +92,31 @@ class Support:
 
 @dataclass
 class _Unit:
-    """A sentence of the reply, where it sits (its line and the line's list marker), and what it claims."""
+    """A clause of the reply, where it sits (its line, its sentence, the line's list marker), and what it claims."""
 
     line: int
     prefix: str  # the line's list marker ("1. ", "- ") and any label, on its first sentence, else ""
     text: str  # without markers and meta talk
     markers: list[int]
+    sentence: int = 0  # clauses of one sentence share it
+    joiner: str = ""  # what joined this clause to the one before it in its sentence (", while "), else ""
     check: ClaimCheck | None = None
     support: Support | None = None
+
+
+@dataclass
+class _Piece:
+    """Checked text as it will read: kept clauses (rejoined where neighbours stay) and their marker."""
+
+    text: str
+    number: int | None = None  # its citation's marker (None for framing)
+    cut: bool = False  # the clauses after it in its sentence were removed
+
+    def __str__(self) -> str:
+        if self.number is None:
+            return self.text
+        end = "." if self.cut and not self.text.endswith((".", "!", "?")) else ""
+        return f"{self.text.rstrip(',;')}{end} [{self.number}]"
 
 
 # Without a trained checker (none is committed yet: see rag/checker), a claim is supported by a paragraph
@@ -174,20 +141,43 @@ _LIST_MARKER = re.compile(r"^\s*(?:[-*\u2022]|\d{1,2}[.)]|[a-z][.)])\s+")
 _LABEL = re.compile(r"^(?:\*\*)?[^:.\n]{1,40}?(?:\*\*)?:\s+(?=\S)")
 
 
+# "X is long-acting, while Y is short-acting": two claims, each kept or removed on its own. Only joints with
+# a clause of some length on both sides: "roads, bridges, and tunnels" is one claim.
+_CLAUSE_JOINT = re.compile(r"(?:,\s+(?:while|whereas|but|and|although|though)|;)\s+", re.IGNORECASE)
+MIN_CLAUSE_WORDS = 4
+
+
+def _clauses(sentence: str) -> list[tuple[str, str]]:
+    """(joiner, clause) pieces of a sentence; the first joiner is ""."""
+    pieces, start, joiner = [], 0, ""
+    for m in _CLAUSE_JOINT.finditer(sentence):
+        left, right = sentence[start : m.start()], sentence[m.end() :]
+        if len(left.split()) >= MIN_CLAUSE_WORDS and len(MARKER.sub("", right).split()) >= MIN_CLAUSE_WORDS:
+            pieces.append((joiner, left))
+            start, joiner = m.end(), m.group(0)
+    return pieces + [(joiner, sentence[start:])]
+
+
 def _units(reply: str) -> list[_Unit]:
     units = []
+    sentence = 0
     for n, line in enumerate(reply.splitlines()):
         m = _LIST_MARKER.match(line)
         prefix = m.group(0).lstrip() if m else ""
         body = line[m.end() :] if m else line
         for i, (s, e) in enumerate(sentence_spans(body)):
-            raw = body[s:e]
-            text = _strip_meta_talk(re.sub(r"\s+([.,;:!?])", r"\1", MARKER.sub("", raw)).strip())
-            lead = prefix if i == 0 else ""
-            label = _LABEL.match(text) if i == 0 and len(text.split(":", 1)[0].split()) <= 5 else None
-            if label and not text.endswith(":"):
-                lead, text = lead + label.group(0), text[label.end() :]
-            units.append(_Unit(n, lead, text, [int(k) for k in MARKER.findall(raw)]))
+            sentence += 1
+            raw_sentence = body[s:e]
+            markers = [int(k) for k in MARKER.findall(raw_sentence)]
+            for j, (joiner, raw) in enumerate(_clauses(raw_sentence)):
+                text = _strip_meta_talk(re.sub(r"\s+([.,;:!?])", r"\1", MARKER.sub("", raw)).strip())
+                lead = prefix if i == 0 and j == 0 else ""
+                label = _LABEL.match(text) if i == 0 and j == 0 and len(text.split(":", 1)[0].split()) <= 5 else None
+                if label and not text.endswith(":"):
+                    lead, text = lead + label.group(0), text[label.end() :]
+                # A clause cites its own markers, or (most often) the sentence's, which stand at its end.
+                own = [int(k) for k in MARKER.findall(raw)] or markers
+                units.append(_Unit(n, lead, text, own, sentence, joiner))
     return units
 
 
@@ -242,21 +232,39 @@ class Verifier:
             return "", [], False, report
         numbers: dict[int, int] = {}
         citations: list[Citation] = []
-        lines: dict[int, list[str]] = {}
+        lines: dict[int, list[_Piece]] = {}
         last_claim_line = max(u.line for u in kept)
-        for u in units:
+        sentence_ends = {u.sentence: k for k, u in enumerate(units)}  # the index of each sentence's last clause
+        previous: _Unit | None = None  # the unit before, if it stays
+        for k, u in enumerate(units):
             if u.check is None or u.check.verdict == "removed":
+                previous = None
                 continue
             if u.check.verdict == "framing":
                 if u.line < last_claim_line:  # it introduces something that stays
-                    lines.setdefault(u.line, []).append(u.prefix + u.text)
+                    lines.setdefault(u.line, []).append(_Piece(u.prefix + u.text))
+                previous = None
                 continue
             i = u.support.paragraph_index
             if i not in numbers:
                 numbers[i] = len(numbers) + 1
                 citations.append(cite(numbers[i], evidence[i], u.support.quote))
-            lines.setdefault(u.line, []).append(f"{u.prefix}{u.text.rstrip()} [{numbers[i]}]")
-        return "\n".join(" ".join(parts) for _, parts in sorted(lines.items())), citations, False, report
+            parts = lines.setdefault(u.line, [])
+            text, cut = u.text.rstrip(), sentence_ends[u.sentence] != k
+            if previous is not None and previous.sentence == u.sentence and u.joiner:
+                # The clause before it stays too: rejoin them as written, one marker where they share a paragraph.
+                last = parts[-1]
+                if last.number != numbers[i]:
+                    last.text += f" [{last.number}]"
+                last.text += u.joiner.rstrip() + " " + text
+                last.number, last.cut = numbers[i], cut
+            else:
+                if u.joiner:  # its sentence's start was removed: it opens one now
+                    text = text[:1].upper() + text[1:]
+                parts.append(_Piece(u.prefix + text, numbers[i], cut))
+            previous = u
+        answer = "\n".join(" ".join(map(str, parts)) for _, parts in sorted(lines.items()))
+        return answer, citations, False, report
 
     def _judge(self, question, claims: list[_Unit], paragraphs, trusted, report: Verification) -> None:
         """Each claim against the paragraphs it cites, then (if none holds it) against all the others."""

@@ -15,7 +15,7 @@ from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.gated import GatedAnswerer
 from rag.answer.grounded import LLMAnswerer, Verifier
 from rag.answer.llm import LLM
-from rag.types import Citation, ScoredParagraph, ShortSpan
+from rag.types import AnswerMeta, Citation, ScoredParagraph, ShortSpan
 
 
 @dataclass
@@ -25,7 +25,7 @@ class Outcome:
     abstained: bool
     short_answer: str | None
     short_span: ShortSpan | None
-    meta: dict = field(default_factory=dict)
+    meta: AnswerMeta = field(default_factory=AnswerMeta)
     answer_ms: float = 0.0
 
 
@@ -47,17 +47,10 @@ class AnswerPolicy:
         reply and the Outcome holds only what verification kept; the extractive answer is released word by word."""
         started = time.perf_counter()
         found = self._extractive.answer(question, evidence)
-        answerer_meta = found.meta(self._extractive.threshold)
-        outcome = Outcome(
-            found.answer,
-            found.citations,
-            found.abstained,
-            found.short_answer,
-            found.short_span,
-            {"backend": "extractive", "model": None, "answerer": answerer_meta},
-        )
+        meta = AnswerMeta(answerer=found.score(self._extractive.threshold))
         if llm is not None:
-            outcome.meta = {"backend": llm.backend, "model": llm.model, "llm_called": False, "answerer": answerer_meta}
+            meta.backend, meta.model, meta.llm_called = llm.backend, llm.model, False
+        outcome = Outcome(found.answer, found.citations, found.abstained, found.short_answer, found.short_span, meta)
         # The model is asked whenever the evidence shares words with the question; it and verification decide
         # whether the reports answer, not the extractive answerer (tuned to short factoid questions).
         relevant = any(e.bm25_rank is not None for e in evidence)
@@ -70,16 +63,14 @@ class AnswerPolicy:
                 yield delta
             checking = time.perf_counter()
             checked, checked_citations, model_abstained, report = answerer.check(question, reply, shown)
-            outcome.meta.update(
-                llm_called=True,
-                verification={**report.to_dict(), "ms": round((time.perf_counter() - checking) * 1000, 1)},
-            )
+            report.ms = (time.perf_counter() - checking) * 1000
+            meta.llm_called, meta.verification = True, report
             if model_abstained:
-                outcome = Outcome(ABSTAIN_MESSAGE, [], True, None, None, outcome.meta)
+                outcome = Outcome(ABSTAIN_MESSAGE, [], True, None, None, meta)
             elif checked_citations:  # written: no one span is "the" short answer
-                outcome = Outcome(checked, checked_citations, False, None, None, outcome.meta)
+                outcome = Outcome(checked, checked_citations, False, None, None, meta)
             else:  # nothing held, or what held does not answer: the extractive answer (or abstention) stands
-                outcome.meta["verification"]["fallback"] = True
+                report.fallback = True
         else:
             for delta in re.findall(r"\S+\s*", outcome.text):
                 yield delta

@@ -112,8 +112,8 @@ def answer_response(library: rag.Library, answer: rag.Answer) -> Response:
             "short_answer": answer.short_answer,
             "short_span": d["short_span"],
             "citations": d["citations"],
-            "verification": answer.meta.get("verification"),
-            "meta": answer.meta,
+            "verification": d["meta"].get("verification"),
+            "meta": d["meta"],
         },
     )
 

@@ -60,18 +60,16 @@ def highlight(text: str, quote: str, span: tuple[int, int] | None = None) -> str
 def answer_meta(answer: Answer) -> str:
     """One line under an answer: how it was read, who answered, what checking did, how long it took."""
     meta, bits = answer.meta, []
-    standalone = meta.get("standalone_question")
+    standalone = meta.standalone_question
     if standalone and standalone != answer.question:
         bits.append(f"read as “{esc(standalone)}”")
-    backend = meta.get("backend", "extractive")
-    bits.append(esc(backend + (f" · {meta['model']}" if meta.get("model") else "")))
-    answerer = meta.get("answerer")
-    if answerer and not meta.get("llm_called"):
-        bits.append(f"answer probability {answerer['answer_probability']:.2f}")
-    checks = meta.get("verification")
+    bits.append(esc(meta.backend + (f" · {meta.model}" if meta.model else "")))
+    if meta.answerer and not meta.llm_called:
+        bits.append(f"answer probability {meta.answerer.answer_probability:.2f}")
+    checks = meta.verification
     if checks:
-        bits.append(f"citations checked {checks['checked']}, fixed {checks['fixed']}, dropped {checks['dropped']}")
-        if checks.get("fallback"):
+        bits.append(f"citations checked {checks.checked}, fixed {checks.fixed}, dropped {checks.dropped}")
+        if checks.fallback:
             bits.append("model answer did not hold; showing the extractive answer")
     total = answer.timings_ms.get("total") or sum(answer.timings_ms.values())
     bits.append(f"{total:.0f} ms")
@@ -81,23 +79,23 @@ def answer_meta(answer: Answer) -> str:
 def claims_html(answer: Answer) -> str:
     """What the model said, claim by claim, and what checking made of it: removed claims struck through with
     why, collapsed under the answer (empty when nothing was checked)."""
-    claims = (answer.meta.get("verification") or {}).get("claims") or []
-    checked = [c for c in claims if c["verdict"] != "framing"]
+    claims = answer.meta.verification.claims if answer.meta.verification else []
+    checked = [c for c in claims if c.verdict != "framing"]
     if not checked:
         return ""
-    removed = sum(c["verdict"] == "removed" for c in checked)
+    removed = sum(c.verdict == "removed" for c in checked)
     rows = []
     for c in checked:
-        p = "" if c.get("probability") is None else f" · P(supported) {c['probability']:.2f}"
-        if c["verdict"] == "removed":
-            why = esc(c.get("reason") or "not supported")
+        p = "" if c.probability is None else f" · P(supported) {c.probability:.2f}"
+        if c.verdict == "removed":
+            why = esc(c.reason or "not supported")
             rows.append(
-                f'<li class="claim removed"><s>{esc(c["text"])}</s> <span class="why">removed: {why}{p}</span></li>'
+                f'<li class="claim removed"><s>{esc(c.text)}</s> <span class="why">removed: {why}{p}</span></li>'
             )
         else:
-            where = f" · {esc(c['paragraph'])}" if c.get("paragraph") else ""
+            where = f" · {esc(c.paragraph)}" if c.paragraph else ""
             rows.append(
-                f'<li class="claim kept">{esc(c["text"])} <span class="why">{esc(c["verdict"])}{where}{p}</span></li>'
+                f'<li class="claim kept">{esc(c.text)} <span class="why">{esc(c.verdict)}{where}{p}</span></li>'
             )
     summary = (
         f"{len(checked)} claims checked, {removed} removed" if removed else f"{len(checked)} claims checked, all kept"
