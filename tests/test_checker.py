@@ -27,6 +27,29 @@ def test_halueval_splits_are_disjoint_and_the_held_out_items_are_never_trained_o
     assert all(data.halueval_split(i) == "held_out" for i in data.HALUEVAL_HELD_OUT)
 
 
+def test_a_hallucinated_sentence_gets_its_corrected_twin_and_the_invented_name_alone():
+    item = {
+        "knowledge": "The Oberoi Group is a hotel company with its head office in Delhi.",
+        "question": "The Oberoi family is part of a hotel company that has a head office in what city?",
+        "right_answer": "Delhi",
+        "hallucinated_answer": "The Oberoi family's hotel company is based in Mumbai.",
+    }
+    assert data.corrected_hallucination(item) == ("The Oberoi family's hotel company is based in Delhi.", "Mumbai")
+    # Two invented names: which one the right answer replaces is not known, so no pair is made.
+    assert data.corrected_hallucination({**item, "hallucinated_answer": "Mumbai and Pune house its offices."}) is None
+
+
+@pytest.mark.skipif(not HALUEVAL.exists(), reason="needs ../shared/benchmarks")
+def test_claim_length_alone_does_not_tell_supported_from_unsupported():
+    import numpy as np
+
+    from rag.checker.train import auc
+
+    claims = data.halueval_claims(HALUEVAL, "validation", 0.5, 13)
+    words = np.array([len(c.claim.split()) for c in claims], float)
+    assert 0.4 <= auc(-words, np.array([c.supported for c in claims])) <= 0.6  # right vs hallucinated alone: 0.77
+
+
 @pytest.mark.skipif(not (SQUAD_TRAIN.exists() and HALUEVAL.exists()), reason="needs ../shared/benchmarks")
 def test_training_runs_a_few_steps_and_writes_a_loadable_checker(tmp_path):
     from rag.checker import train

@@ -2,9 +2,12 @@
 question, against one passage.
 
 - HaluEval QA (``halueval-qa``, MIT over HotpotQA): the right answer is supported, the hallucinated answer is
-  not; and, so that length alone gives nothing away (hallucinated answers are mostly longer), a short name or
-  number of the passage that is not the right answer is not supported either. Split by item: lines
-  8000-8999 validate, 9000-9999 are held out for ``rag eval-claims``, the rest train.
+  not. Hallucinated answers are mostly whole sentences and right answers mostly a name, so length alone would
+  tell them apart; each length gets both labels: where the hallucinated sentence invents one name or number,
+  that sentence with the right answer in its place is supported and the invented span alone is not (a minimal
+  pair); elsewhere the passage sentence holding the right answer is supported and, for a share of items, a
+  short name or number of the passage that is not the right answer is not. Split by item: lines 8000-8999
+  validate, 9000-9999 are held out for ``rag eval-claims``, the rest train.
 - SQuAD 2.0 (``squad2-dev-train``, the reader's training articles only): the gold answer and the sentence that
   holds it are supported; that sentence with the answer swapped for another answer of the same kind from the
   article, with a number changed, or with its verb negated, is not; nor is a sentence of another paragraph of
@@ -57,17 +60,42 @@ def _short_spans(passage: str) -> list[str]:
     return [m.group(0) for m in reader_data._NAME_OR_NUMBER.finditer(passage)]
 
 
+def corrected_hallucination(item: dict) -> tuple[str, str] | None:
+    """The hallucinated answer with the one name or number it invents (found in neither passage nor question)
+    replaced by the right answer, and the invented span; None where there is no single such span of the right
+    answer's kind and about its size."""
+    right, hallucinated = item["right_answer"].strip(), item["hallucinated_answer"]
+    known = f"{item['knowledge']} {item['question']}".lower()
+    if not right or right.lower() in hallucinated.lower() or len(right.split()) > 5 or _kind(right) == "other":
+        return None
+    invented = [m for m in reader_data._NAME_OR_NUMBER.finditer(hallucinated) if m.group(0).lower() not in known]
+    if len(invented) != 1 or invented[0].start() == 0:  # a sentence's first word is capitalised whatever it is
+        return None
+    span = invented[0]
+    if _kind(span.group(0)) != _kind(right) or len(span.group(0).split()) > len(right.split()) + 2:
+        return None
+    return hallucinated[: span.start()] + right + hallucinated[span.end() :], span.group(0)
+
+
 def halueval_claims(path: Path, split: str, wrong_span_rate: float, seed: int) -> list[Claim]:
     rng = random.Random(seed)
     out = []
     for i, item in halueval_items(path, split):
         q, k, right = item["question"], item["knowledge"], item["right_answer"]
-        out.append(Claim(f"halueval-{i}-right", q, right, k, True, f"halueval-{i}"))
-        out.append(Claim(f"halueval-{i}-hallucinated", q, item["hallucinated_answer"], k, False, f"halueval-{i}"))
+        group = f"halueval-{i}"
+        out.append(Claim(f"{group}-right", q, right, k, True, group))
+        out.append(Claim(f"{group}-hallucinated", q, item["hallucinated_answer"], k, False, group))
+        if pair := corrected_hallucination(item):
+            out.append(Claim(f"{group}-corrected", q, pair[0], k, True, group))
+            out.append(Claim(f"{group}-invented", q, pair[1], k, False, group))
+            continue
+        at = k.lower().find(right.lower()) if right.strip() else -1
+        if at >= 0 and (sentence := _sentence_with(k, at, at + len(right))):
+            out.append(Claim(f"{group}-sentence", q, k[sentence[0] : sentence[1]].strip(), k, True, group))
         if rng.random() < wrong_span_rate:
             others = [s for s in _short_spans(k) if s.lower() not in right.lower() and right.lower() not in s.lower()]
             if others:
-                out.append(Claim(f"halueval-{i}-wrong", q, rng.choice(others), k, False, f"halueval-{i}"))
+                out.append(Claim(f"{group}-wrong", q, rng.choice(others), k, False, group))
     return out
 
 
