@@ -101,11 +101,12 @@ class ItemOutcome:
     llm_called: bool
     ms: float  # checking the reply
     answer: str
+    weakest: float | None = None  # the lowest P(supported) among its claims (0 for one no passage could hold)
 
 
 def _outcome(item: ClaimItem, answer) -> ItemOutcome:
     v = answer.meta.verification or Verification()
-    claims = [c for c in v.claims if c.verdict != "framing"]
+    claims = [c for c in v.claims if c.verdict not in ("framing", "restates")]
     kept = sum(c.verdict in ("kept", "re-cited") for c in claims)
     called = bool(answer.meta.llm_called)
     intact = called and not answer.abstained and not v.fallback and kept == len(claims) and v.dropped == 0
@@ -121,6 +122,7 @@ def _outcome(item: ClaimItem, answer) -> ItemOutcome:
         called,
         v.ms or 0.0,
         answer.answer,
+        min((c.probability or 0.0 for c in claims), default=None),
     )
 
 
@@ -173,3 +175,30 @@ def summarize(outcomes: list[ItemOutcome]) -> dict:
 
 def to_json(summary: dict, outcomes: list[ItemOutcome]) -> dict:
     return {"summary": summary, "items": [asdict(o) for o in outcomes]}
+
+
+def fit_threshold(outcomes: list[ItemOutcome], used: float) -> tuple[float, dict]:
+    """The claim threshold that best tells hallucinated answers from supported ones at the answer level
+    (share flagged and share intact weighing the same), from outcomes checked at threshold ``used`` (run it
+    low, so that every claim's probability is recorded): an answer is flagged at t when it was flagged anyway
+    or its weakest claim falls below t."""
+    bad = [o for o in outcomes if not o.supported]
+    good = [o for o in outcomes if o.supported]
+
+    def flagged(o: ItemOutcome, t: float) -> bool:
+        return not o.intact or (o.weakest is not None and o.weakest < t)
+
+    def rates(t: float) -> tuple[float, float]:
+        return (
+            sum(flagged(o, t) for o in bad) / max(1, len(bad)),
+            sum(not flagged(o, t) for o in good) / max(1, len(good)),
+        )
+
+    grid = [t for t in (i / 100 for i in range(1, 100)) if t >= used]
+    best = max(grid, key=lambda t: sum(rates(t)))
+    recall, intact = rates(best)
+    return best, {
+        "items": len(outcomes),
+        "hallucinated_flagged": round(recall, 4),
+        "supported_intact": round(intact, 4),
+    }

@@ -131,7 +131,7 @@ class ClaimCheck:
     """What checking made of one claim of the model's reply."""
 
     text: str
-    verdict: str  # "kept" | "re-cited" | "removed" | "framing"
+    verdict: str  # "kept" | "re-cited" | "removed" | "framing" | "restates" (a conclusion of kept claims)
     probability: float | None = None  # P(supported) by the paragraph it ends up with (or its best, if removed)
     paragraph: str | None = None  # id of that paragraph
     reason: str = ""
@@ -158,7 +158,7 @@ class Verification:
 
     @property
     def checked(self) -> int:
-        return sum(c.verdict != "framing" for c in self.claims)
+        return sum(c.verdict not in ("framing", "restates") for c in self.claims)
 
     @property
     def fixed(self) -> int:

@@ -72,3 +72,13 @@ def test_eval_claims_flags_the_hallucination_and_passes_the_supported_answer(tmp
     summary = json.loads(out.read_text())["summary"]["toy"]
     assert summary["hallucinated_flagged"] == 1.0 and summary["supported_intact"] == 1.0
     assert summary["ms_p95"] > 0
+
+
+def test_the_answer_level_threshold_separates_weak_hallucinations_from_supported_answers():
+    def outcome(supported, weakest, intact=True):
+        return claim_eval.ItemOutcome("x", "toy", supported, intact, 1, 1, False, False, True, 1.0, "a", weakest)
+
+    outcomes = [outcome(True, 0.9), outcome(True, 0.6), outcome(False, 0.3), outcome(False, 0.05, intact=False)]
+    threshold, report = claim_eval.fit_threshold(outcomes, used=0.01)
+    assert 0.3 < threshold <= 0.6
+    assert report == {"items": 4, "hallucinated_flagged": 1.0, "supported_intact": 1.0}

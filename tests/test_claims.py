@@ -108,3 +108,24 @@ def test_a_list_of_nouns_is_one_claim():
     reply = "Metoprolol succinate is a long-acting form taken once a day, and tartrate twice [1]."
     _, _, _, report = verifier().verify("How?", reply, evidence(LONG, SHORT))
     assert len(report.claims) == 1
+
+
+def test_a_conclusion_that_sums_up_kept_claims_stays_and_is_not_counted_against_the_answer():
+    reply = (
+        "Metoprolol succinate is a long-acting form [1].\n"
+        "Metoprolol tartrate is a short-acting form [2].\n"
+        "In summary, metoprolol succinate is long-acting while metoprolol tartrate is short-acting."
+    )
+    text, _, _, report = verifier().verify("How do they differ?", reply, evidence(LONG, SHORT))
+    assert text.splitlines()[-1] == (
+        "In summary, metoprolol succinate is long-acting while metoprolol tartrate is short-acting. [1] [2]"
+    )
+    assert [c.verdict for c in report.claims] == ["kept", "kept", "restates"]
+    assert (report.checked, report.dropped) == (2, 0)
+
+
+def test_a_conclusion_that_adds_something_new_is_removed():
+    reply = "Metoprolol succinate is a long-acting form [1].\nIn summary, metoprolol succinate is safer for children."
+    text, _, _, report = verifier().verify("How do they differ?", reply, evidence(LONG, SHORT))
+    assert text == "Metoprolol succinate is a long-acting form. [1]"
+    assert [c.verdict for c in report.claims] == ["kept", "removed"]

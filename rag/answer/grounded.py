@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Iterator, Sequence
 
 import numpy as np
@@ -102,6 +102,31 @@ class _Unit:
     joiner: str = ""  # what joined this clause to the one before it in its sentence (", while "), else ""
     check: ClaimCheck | None = None
     support: Support | None = None
+    restated: list["_Unit"] = field(default_factory=list)  # the kept claims a conclusion sums up
+
+
+# "In summary, X is long-acting and Y short-acting": a conclusion, not a new claim, when every word and number
+# it states is in the claims kept before it. No one paragraph holds such a sum, so the checker alone would drop it.
+_CONCLUSION = re.compile(
+    r"^(?:in (?:summary|short|conclusion|sum)|overall|to (?:summarize|summarise|sum up|conclude)|in other words"
+    r"|thus|therefore|hence)\b",
+    re.IGNORECASE,
+)
+
+
+def _mark_restatements(units: list[_Unit], kept: list[_Unit]) -> None:
+    """Removed clauses of a concluding sentence that only restate kept claims stay, marked "restates"."""
+    opens = {u.sentence for u in units if not u.joiner and _CONCLUSION.match(u.text)}
+    for u in units:
+        if u.sentence not in opens or u.check is None or u.check.reason != "no passage supports it":
+            continue
+        before = [k for k in kept if k.sentence < u.sentence]
+        said = set().union(*(content_terms(k.text) for k in before)) if before else set()
+        stated = set(numbers_in(" ".join(k.text for k in before)))
+        terms = set(content_terms(_CONCLUSION.sub("", u.text)))
+        if terms and terms <= said and numbers_in(u.text) <= stated:
+            u.check.verdict, u.check.reason = "restates", "sums up the claims kept before it"
+            u.restated = [k for k in before if set(content_terms(k.text)) & terms]
 
 
 @dataclass
@@ -230,6 +255,7 @@ class Verifier:
         kept = [u for u in units if u.check and u.check.verdict in ("kept", "re-cited")]
         if not kept:
             return "", [], False, report
+        _mark_restatements(units, kept)
         numbers: dict[int, int] = {}
         citations: list[Citation] = []
         lines: dict[int, list[_Piece]] = {}
@@ -243,6 +269,12 @@ class Verifier:
             if u.check.verdict == "framing":
                 if u.line < last_claim_line:  # it introduces something that stays
                     lines.setdefault(u.line, []).append(_Piece(u.prefix + u.text))
+                previous = None
+                continue
+            if u.check.verdict == "restates":  # cited by the claims it sums up
+                cited = sorted({numbers[k.support.paragraph_index] for k in u.restated if k.support})
+                markers = " ".join(f"[{n}]" for n in cited)
+                lines.setdefault(u.line, []).append(_Piece(f"{u.prefix}{u.text.rstrip()} {markers}"))
                 previous = None
                 continue
             i = u.support.paragraph_index
