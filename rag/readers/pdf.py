@@ -1,85 +1,329 @@
-"""PDF."""
+"""PDF: pdfminer.six's layout analysis (characters -> lines -> text boxes, boxes in reading order across
+columns) rebuilt into the paragraph-per-line text the splitter reads.
+
+pdfminer decides words, lines, boxes and their order. The rules here are only those it has none for:
+
+* running headers, footers, page numbers and production stamps: a line repeated across pages at the same
+  height (digits aside), or a bare page number at the top or bottom of a page, is dropped;
+* footnotes: smaller-type boxes below the page's body text are taken out of the body and kept, each note its
+  own paragraph, after the body paragraph they would interrupt;
+* paragraphs: a box is split where a line ends a sentence well short of the box's width; a paragraph that
+  runs on into the next box, column or page (no sentence end) is joined to it;
+* words: NFKC (ligatures, compatibility characters), soft hyphens removed, a line-end hyphen joined unless
+  the document writes that compound with its hyphen elsewhere ("end-to-end"), "as- yet" gaps likewise;
+* tables: boxes side by side on the same baselines become rows, "cell | cell | cell", one row a paragraph;
+* headings: a box set larger than the body, or a short bold one, is a "# " line.
+"""
 
 from __future__ import annotations
 
 import io
 import re
 import statistics
+import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from rag.readers.base import Extracted, ReadError, _join_blocks
+from rag.readers.base import Extracted, ReadError
+
+_PAGE_NUMBER = re.compile(
+    r"^(page\s*)?\d{1,4}(\s*(of|/)\s*\d{1,4})?$|^[-–—]\s*\d{1,4}\s*[-–—]$|^[ivxlc]{1,6}$|^\d{1,2}[-–.]\d{1,3}$", re.I
+)
+_TERMINAL = (".", "!", "?", ":", '"', "”", "’", ")", ";")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u00ad\ufffe\uffff]")
+_BULLET = re.compile(r"^(?:[•▪◦●■□‣∙·*–-]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s")
+_FOOTNOTE_START = re.compile(r"^\d{1,3}\s*\S")
+_WORD = re.compile(r"\w+(?:-\w+)*")
+_HYPHEN_GAP = re.compile(r"(\w+)- (\w[\w-]*)")
 
 
 @dataclass
 class _Line:
-    y: float
-    x: float
+    text: str
+    x0: float
+    x1: float
+    y0: float
+    y1: float
     size: float
     bold: bool
-    text: str
 
 
-_PAGE_NUMBER = re.compile(r"^(page\s*)?\d{1,4}(\s*(of|/)\s*\d{1,4})?$|^[-–—]\s*\d{1,4}\s*[-–—]$", re.I)
-_TERMINAL = (".", "!", "?", ":", '"', "”", "’", ")")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+@dataclass
+class _Box:
+    lines: list[_Line]
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+    order: int
+    size: float = 0.0
+    bold: bool = False
+    kind: str = "body"  # body | heading | footnote | table
+    row_cells: list[list[str]] = field(default_factory=list)
 
 
-def _page_lines(page) -> list[_Line]:
-    chunks: list[tuple[float, float, float, bool, str]] = []
-
-    def visit(text, cm, tm, font, size):
-        if not text.strip():
-            return
-        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
-        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
-        scale = abs(tm[3] * cm[3]) or 1.0
-        name = str((font or {}).get("/BaseFont", ""))
-        for i, piece in enumerate(text.split("\n")):
-            if piece.strip():
-                chunks.append((y - i * size * scale, x, size * scale, "bold" in name.lower(), piece))
-
-    page.extract_text(visitor_text=visit)
-    lines: list[_Line] = []
-    for y, x, size, bold, piece in sorted(chunks, key=lambda c: (-round(c[0]), c[1])):
-        if lines and abs(lines[-1].y - y) < max(2.0, size * 0.3):
-            last = lines[-1]
-            gap = "" if last.text.endswith(" ") or piece.startswith(" ") else " "
-            last.text = f"{last.text}{gap}{piece}"
-            last.bold = last.bold and bold
-        else:
-            lines.append(_Line(y, x, size, bold, piece))
-    for line in lines:
-        # Control characters are glyphs a font mapped badly (a bullet read back as DEL), never text.
-        line.text = " ".join(_CONTROL.sub(" ", line.text).split())
-    return [line for line in lines if line.text]
+def _clean(text: str) -> str:
+    text = unicodedata.normalize("NFKC", _CONTROL.sub("", text))
+    return " ".join(text.split())
 
 
-def _furniture(pages: list[list[_Line]]) -> set[str]:
-    """Running headers and footers: the same line (digits aside) at the top or bottom of most pages."""
+def _page_boxes(layout) -> list[_Box]:
+    from pdfminer.layout import LTChar, LTTextBox, LTTextLine
+
+    boxes: list[_Box] = []
+
+    def lines_of(container):
+        for item in container:
+            if isinstance(item, LTTextLine):
+                yield item
+            elif isinstance(item, LTTextBox):
+                yield from lines_of(item)
+
+    for order, item in enumerate(i for i in layout if isinstance(i, LTTextBox)):
+        lines = []
+        for line in lines_of(item):
+            text = _clean(line.get_text())
+            if not text:
+                continue
+            chars = [c for c in line if isinstance(c, LTChar) and not c.get_text().isspace()]
+            size = statistics.median(round(c.size, 1) for c in chars) if chars else 0.0
+            bold = bool(chars) and sum("bold" in c.fontname.lower() for c in chars) > len(chars) / 2
+            lines.append(_Line(text, line.x0, line.x1, line.y0, line.y1, size, bold))
+        if lines:
+            box = _Box(lines, item.x0, item.x1, item.y0, item.y1, order)
+            box.size = statistics.median(ln.size for ln in lines)
+            box.bold = all(ln.bold for ln in lines)
+            boxes.append(box)
+    return boxes
+
+
+def _furniture_key(line: _Line, height: float) -> tuple[str, int]:
+    return re.sub(r"\d+", "#", line.text.lower().replace(" ", "")), round(20 * (line.y0 + line.y1) / 2 / height)
+
+
+def _furniture(pages: list[tuple[float, list[_Box]]]) -> set[tuple[str, int]]:
+    """Lines that recur at the same height on many pages: running headers, footers, stamps, slide footers."""
     if len(pages) < 2:
         return set()
-    counts: Counter[str] = Counter()
-    for lines in pages:
-        edge = {re.sub(r"\d+", "#", line.text) for line in lines[:2] + lines[-2:]}
-        counts.update(edge)
-    return {text for text, n in counts.items() if n >= max(2, len(pages) // 2)}
+    counts: Counter[tuple[str, int]] = Counter()
+    for height, boxes in pages:
+        counts.update({_furniture_key(ln, height) for box in boxes for ln in box.lines})
+    # The same text one slot higher or lower (a header that moves slightly) counts as the same place.
+    keys = set()
+    for (text, slot), n in counts.items():
+        near = n + counts.get((text, slot - 1), 0) + counts.get((text, slot + 1), 0)
+        if near >= max(2, 0.3 * len(pages)):
+            keys.add((text, slot))
+    return keys
 
 
-def _is_furniture(line: _Line, page: list[_Line], repeated: set[str], body_size: float) -> bool:
-    """A running header or footer, or a page number: repeated at the page edges across pages, or set
-    smaller than the body text at the very top or bottom of the page."""
-    if re.sub(r"\d+", "#", line.text) in repeated or _PAGE_NUMBER.match(line.text):
-        return True
-    at_edge = line is page[0] or line is page[-1]
-    return at_edge and line.size < body_size - 1.5 and len(page) > 1
+def _drop_furniture(boxes: list[_Box], height: float, repeated: set[tuple[str, int]], body_size: float) -> list[_Box]:
+    """Without repeated lines and bare page numbers at the top or bottom, and a line in smaller type above
+    everything else at the very top of the page (a running header a short document cannot repeat)."""
+    top = max((ln.y1 for box in boxes for ln in box.lines), default=0)
+    kept = []
+    for box in boxes:
+        lines = []
+        for ln in box.lines:
+            at_edge = ln.y0 > 0.9 * height or ln.y1 < 0.1 * height
+            header = ln.y1 == top and ln.y0 > 0.92 * height and ln.size < body_size - 1.5 and len(box.lines) == 1
+            near_edge = len(box.lines) <= 2  # a running header stands apart; a body line that recurs does not
+            repeats = near_edge and _furniture_key(ln, height) in repeated
+            if repeats or header or (at_edge and _PAGE_NUMBER.match(ln.text)):
+                continue
+            lines.append(ln)
+        if lines:
+            box.lines = lines
+            box.y0, box.y1 = min(ln.y0 for ln in lines), max(ln.y1 for ln in lines)
+            kept.append(box)
+    return kept
+
+
+def _classify(boxes: list[_Box], body_size: float) -> None:
+    """Mark headings and footnotes (tables are found by _tables)."""
+    body_boxes = [b for b in boxes if abs(b.size - body_size) <= 0.6 and sum(len(ln.text) for ln in b.lines) > 80]
+    body_bottom = min((b.y0 for b in body_boxes), default=None)
+    for box in boxes:
+        chars = sum(len(ln.text) for ln in box.lines)
+        last = box.lines[-1].text
+        if (box.size > body_size + 1.0 and chars < 200) or (
+            box.bold and chars < 100 and not last.endswith((".", ",")) and len(box.lines) <= 2
+        ):
+            box.kind = "heading"
+        elif body_bottom is not None and box.size < body_size - 0.6 and box.y1 <= body_bottom + 1:
+            if _FOOTNOTE_START.match(box.lines[0].text) or box.lines[0].text.startswith(("*", "†")):
+                box.kind = "footnote"
+
+
+def _is_prose(box: _Box) -> bool:
+    """Lines of running text: long, most of them filling the box's width."""
+    if len(box.lines) < 2 or statistics.median(len(ln.text) for ln in box.lines) < 35:
+        return False
+    width = box.x1 - box.x0
+    full = sum(ln.x1 >= box.x1 - 0.1 * width for ln in box.lines[:-1])
+    return full >= 0.6 * (len(box.lines) - 1)
+
+
+def _same_row(a: _Line, b: _Line) -> bool:
+    overlap = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return overlap > 0.5 * min(a.y1 - a.y0, b.y1 - b.y0)
+
+
+def _cells(row: list[_Line]) -> list[list[_Line]]:
+    """A row's lines grouped into cells: lines that overlap horizontally are one cell."""
+    cells: list[list[_Line]] = []
+    for ln in sorted(row, key=lambda ln: ln.x0):
+        if cells and ln.x0 < max(c.x1 for c in cells[-1]) - 1:
+            cells[-1].append(ln)
+        else:
+            cells.append([ln])
+    return cells
+
+
+def _tables(boxes: list[_Box]) -> list[_Box]:
+    """Lines outside running text that stand side by side on shared baselines, three rows or more in a row,
+    are a table: regrouped into rows, each row's cells left to right. Where the rows are spaced apart more
+    than the lines inside them, lines at the tighter spacing are one multi-line row."""
+    lines = sorted(
+        (ln for box in boxes if box.kind == "body" and not _is_prose(box) for ln in box.lines), key=lambda ln: -ln.y1
+    )
+    rows: list[list[_Line]] = []
+    for ln in lines:
+        if rows and any(_same_row(ln, other) for other in rows[-1]):
+            rows[-1].append(ln)
+        else:
+            rows.append([ln])
+
+    def multi(row: list[_Line]) -> bool:
+        cells = _cells(row)
+        long = [c for c in cells if sum(len(ln.text) for ln in c) >= 35]
+        return len(cells) >= 2 and not (len(cells) == 2 and len(long) == 2)
+
+    runs: list[list[list[_Line]]] = []
+    current: list[list[_Line]] = []
+    for i, row in enumerate(rows):
+        height = max(ln.y1 - ln.y0 for ln in row)
+        near = current and min(ln.y0 for ln in current[-1]) - max(ln.y1 for ln in row) < 2.5 * height
+        inside = near and not multi(row) and i + 1 < len(rows) and multi(rows[i + 1]) and multi(current[-1])
+        if (multi(row) or inside) and (not current or near):
+            current.append(row)
+        else:
+            if sum(multi(r) for r in current) >= 3:
+                runs.append(current)
+            current = [row] if multi(row) else []
+    if sum(multi(r) for r in current) >= 3:
+        runs.append(current)
+    if not runs:
+        return boxes
+
+    for run in runs:
+        run = _merge_wrapped_rows(run)
+        members = {id(ln) for row in run for ln in row}
+        owners = [b for b in boxes if any(id(ln) in members for ln in b.lines)]
+        first = min(b.order for b in owners)
+        table = _Box([ln for row in run for ln in row], 0, 0, 0, 0, first, kind="table")
+        table.row_cells = [[_join_lines([ln.text for ln in cell]) for cell in _cells(row)] for row in run]
+        kept = []
+        for b in boxes:
+            if b.order == first and b in owners:
+                kept.append(table)
+            rest = [ln for ln in b.lines if id(ln) not in members]
+            if rest:
+                b.lines = rest
+                if b.order == first and b in owners:
+                    b.order = first  # what is left of the box follows the table
+                kept.append(b)
+        boxes = kept
+    return boxes
+
+
+def _ruled_tables(boxes: list[_Box], tables: list) -> list[_Box]:
+    """Tables pdfplumber found from their rules replace the lines inside them, at the first such line's place."""
+    for x0, y0, x1, y1, rows in tables:
+
+        def inside(ln: _Line) -> bool:
+            cx, cy = (ln.x0 + ln.x1) / 2, (ln.y0 + ln.y1) / 2
+            return x0 - 1 <= cx <= x1 + 1 and y0 - 1 <= cy <= y1 + 1
+
+        owners = [b for b in boxes if b.kind != "table" and any(inside(ln) for ln in b.lines)]
+        if not owners:
+            continue
+        first = min(b.order for b in owners)
+        table = _Box([], x0, x1, y0, y1, first, kind="table", row_cells=rows)
+        kept = []
+        for b in boxes:
+            if b.order == first and b in owners:
+                kept.append(table)
+            if b in owners:
+                b.lines = [ln for ln in b.lines if not inside(ln)]
+                if not b.lines:
+                    continue
+            kept.append(b)
+        boxes = kept
+    return boxes
+
+
+def _merge_wrapped_rows(run: list[list[_Line]]) -> list[list[_Line]]:
+    gaps = [min(ln.y0 for ln in a) - max(ln.y1 for ln in b) for a, b in zip(run, run[1:])]
+    if not gaps or max(gaps) < 1.6 * max(min(gaps), 0.5) or max(gaps) - min(gaps) < 2:
+        return run
+    cut = (min(gaps) + max(gaps)) / 2
+    merged = [list(run[0])]
+    for gap, row in zip(gaps, run[1:]):
+        if gap < cut:
+            merged[-1].extend(row)
+        else:
+            merged.append(list(row))
+    return merged
+
+
+def _split_box(box: _Box, column: float | None) -> list[tuple[str, bool]]:
+    """A body box's lines as paragraphs, each with whether it may run on (its last line reaches the column's
+    right edge without ending a sentence). Split where a line ends a sentence well short of the box's
+    right edge, or where a list item starts."""
+    paras: list[list[_Line]] = []
+    width = box.x1 - box.x0
+    prev: _Line | None = None
+    for ln in box.lines:
+        new = (
+            prev is None
+            or _BULLET.match(ln.text)
+            or (prev.text.endswith(_TERMINAL) and prev.x1 < box.x1 - 0.15 * width)
+            or abs(prev.size - ln.size) > 1.0
+        )
+        if new:
+            paras.append([ln])
+        else:
+            paras[-1].append(ln)
+        prev = ln
+    out = []
+    for lines in paras:
+        text = _close_gaps(_join_lines([ln.text for ln in lines]), _VOCAB)
+        if not text:
+            continue
+        last = lines[-1]
+        full = (last.x1 - box.x0 >= 0.8 * column) if column else (len(lines) > 1 or len(text) > 40)
+        if len(lines) > 1:
+            full = full or last.x1 >= box.x1 - 0.15 * width
+        out.append((text, full and not text.endswith(_TERMINAL)))
+    return out
+
+
+_VOCAB: set[str] = set()
+
+
+def _join_lines(lines: list[str]) -> str:
+    out = lines[0]
+    for ln in lines[1:]:
+        out = _dehyphenate(out, ln, _VOCAB)
+    return out
 
 
 def _dehyphenate(left: str, right: str, vocabulary: set[str]) -> str:
     """Join a line ending in "-" to the next: "escal-" + "ation" -> "escalation", but keep real compounds
-    ("two-" + "thirds" stays "two-thirds" when the document writes it so elsewhere, "al-" + "Quds")."""
+    ("end-" + "to-end" stays "end-to-end" when the document writes it so elsewhere, "113-" + "274")."""
     m = re.search(r"(\w+)-$", left)
-    if m and right[:1].islower():
+    if m and right[:1].isalpha() and right[:1].islower():
         tail = re.match(r"[\w-]*", right).group(0)
         word = m.group(1) + re.match(r"\w*", right).group(0)
         compound = f"{m.group(1)}-{tail}".lower()
@@ -88,77 +332,182 @@ def _dehyphenate(left: str, right: str, vocabulary: set[str]) -> str:
     return left + right if left.endswith("-") else f"{left} {right}"
 
 
-def read_pdf(data: bytes) -> Extracted:
-    from pypdf import PdfReader
-    from pypdf.errors import DependencyError, PdfReadError
+def _close_gaps(text: str, vocabulary: set[str]) -> str:
+    """'over- rule' (a line-end hyphen the PDF kept with a space after it) -> 'overrule'; 'end- to-end' ->
+    'end-to-end'; 'pre- and post-war' stays."""
+
+    def fix(m: re.Match) -> str:
+        left, right = m.group(1), m.group(2)
+        if right.lower() in ("and", "or", "nor", "to", "und") or not right[0].islower():
+            return m.group(0)
+        return _dehyphenate(left + "-", right, vocabulary)
+
+    return _HYPHEN_GAP.sub(fix, text)
+
+
+def _open(data: bytes):
+    from pdfminer.pdfdocument import PDFDocument, PDFPasswordIncorrect
+    from pdfminer.pdfparser import PDFParser
 
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            try:
-                opened = reader.decrypt("")
-            except Exception as exc:  # pypdf raises several kinds for unsupported encryption
-                raise ReadError(f"encrypted PDF that cannot be opened ({exc})") from exc
-            if not opened:
-                raise ReadError("encrypted PDF: it needs a password; save an unprotected copy to ingest it")
-        pages = [_page_lines(p) for p in reader.pages]
+        return PDFDocument(PDFParser(io.BytesIO(data)), password="")
+    except PDFPasswordIncorrect as exc:
+        raise ReadError("encrypted PDF: it needs a password; save an unprotected copy to ingest it") from exc
+
+
+# pdfminer's defaults but char_margin 3 (justified lines with wide gaps stay one line) and line_margin 1.2
+# (lines set with generous leading stay one box); measured on the development corpus by evals/pdf_text.py.
+_LAPARAMS = {"char_margin": 3.0, "line_margin": 1.2, "word_margin": 0.1, "boxes_flow": 0.5}
+
+
+def _layouts(data: bytes):
+    """(LTPage, ruled tables) for each page: pdfminer's layout analysis done, through pdfplumber, whose table
+    finder reads the same page objects. A table is (x0, y0, x1, y1, rows of cell texts) in PDF coordinates."""
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+    from pdfplumber.utils.exceptions import PdfminerException
+
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data), laparams=_LAPARAMS, password="")
+    except PdfminerException as wrapped:  # pdfplumber wraps what pdfminer raised
+        exc = wrapped.args[0] if wrapped.args and isinstance(wrapped.args[0], Exception) else wrapped
+        if isinstance(exc, PDFPasswordIncorrect):
+            raise ReadError("encrypted PDF: it needs a password; save an unprotected copy to ingest it") from exc
+        raise exc from wrapped
+    with pdf:
+        for page in pdf.pages:
+            layout = page.layout
+            tables = []
+            if page.rects or page.lines:
+                for found in page.find_tables():
+                    rows = [[_clean(c) for c in row if c] for row in found.extract()]
+                    rows = [r for r in rows if any(r)]
+                    if len(rows) >= 2 and max(len(r) for r in rows) >= 2:
+                        x0, top, x1, bottom = found.bbox
+                        tables.append((x0, layout.height - bottom, x1, layout.height - top, rows))
+            page.close()
+            yield layout, tables
+
+
+def read_pdf(data: bytes) -> Extracted:
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFException
+    from pdfminer.psexceptions import PSException
+
+    try:
+        pages, ruled = [], []
+        for layout, tables in _layouts(data):
+            pages.append((layout.height or 1.0, _page_boxes(layout)))
+            ruled.append(tables)
     except ReadError:
         raise
-    except DependencyError as exc:  # e.g. AES encryption without the cryptography package
+    except PDFEncryptionError as exc:
         raise ReadError(f"encrypted PDF that cannot be opened ({exc})") from exc
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
-        raise ReadError(f"malformed PDF: {exc}") from exc
-    if not any(pages):
+    except (PDFException, PSException, ValueError, KeyError, TypeError, AttributeError, OSError, IndexError) as exc:
+        raise ReadError(f"malformed PDF: {exc or type(exc).__name__}") from exc
+    if not pages:
+        raise ReadError("malformed PDF: no pages found")
+    if not any(boxes for _, boxes in pages):
         raise ReadError("no text in this PDF (a scan needs OCR first)")
 
-    furniture = _furniture(pages)
-    body_sizes = [line.size for lines in pages for line in lines]
-    body_size = statistics.median(body_sizes)
-    vocabulary = {w.lower() for lines in pages for line in lines for w in re.findall(r"\w+(?:-\w+)*", line.text)}
-    blocks: list[str] = []  # paragraphs and "# " headings, in reading order
-    block_pages: list[int] = []
-    for page_no, lines in enumerate(pages, start=1):
-        body = [ln for ln in lines if not _is_furniture(ln, lines, furniture, body_size)]
-        gaps = [a.y - b.y for a, b in zip(body, body[1:]) if 0 < a.y - b.y < 3 * body_size]
-        line_gap = statistics.median(gaps) if gaps else body_size * 1.2
-        full = max((len(ln.text) for ln in body), default=0)
-        prev: _Line | None = None
-        for i, line in enumerate(body):
-            heading = line.size > body_size + 0.9 or (line.bold and len(line.text) < 80 and not line.text.endswith("."))
-            if heading:
-                blocks.append(f"# {line.text}")
-                block_pages.append(page_no)
-                prev = None
+    sizes = Counter(ln.size for _, boxes in pages for b in boxes for ln in b.lines for _ in range(len(ln.text)))
+    body_size = sizes.most_common(1)[0][0] if sizes else 10.0
+    repeated = _furniture(pages)
+    pages = [(h, _drop_furniture(boxes, h, repeated, body_size)) for h, boxes in pages]
+    global _VOCAB
+    _VOCAB = {w.lower() for _, boxes in pages for b in boxes for ln in b.lines for w in _WORD.findall(ln.text)}
+
+    blocks: list[_Block] = []  # in reading order; a body paragraph may still grow by joining
+    held: list[_Block] = []  # footnotes waiting for the body paragraph they interrupt to end
+
+    def flush_held() -> None:
+        blocks.extend(held)
+        held.clear()
+
+    for page_no, (_, boxes) in enumerate(pages, start=1):
+        _classify(boxes, body_size)
+        boxes = (
+            _tables(_ruled_tables(boxes, ruled[page_no - 1])) if not __import__("os").environ.get("NOTABLE") else boxes
+        )
+        multi = [b.x1 - b.x0 for b in boxes if b.kind == "body" and len(b.lines) >= 3]
+        column = statistics.median(multi) if multi else None
+        for box in boxes:
+            if box.kind == "footnote":
+                notes: list[list[str]] = []
+                for ln in box.lines:
+                    if not notes or (_FOOTNOTE_START.match(ln.text) and notes[-1][-1].endswith(_TERMINAL)):
+                        notes.append([ln.text])
+                    else:
+                        notes[-1].append(ln.text)
+                held.extend(_Block(_join_lines(n), page_no, "footnote") for n in notes)
                 continue
-            starts_block = (
-                prev is None
-                or prev.y - line.y > 1.4 * line_gap
-                or abs(prev.size - line.size) > 0.9
-                or (prev.text.endswith(_TERMINAL) and len(prev.text) < 0.8 * full)
-            )
-            continues_page = (
-                i == 0
-                and blocks
-                and not blocks[-1].startswith("# ")
-                and not blocks[-1].endswith(_TERMINAL)  # an unfinished sentence runs on to this page
-            )
-            if continues_page or (not starts_block and blocks):
-                blocks[-1] = _dehyphenate(blocks[-1], line.text, vocabulary)
-            else:
-                blocks.append(line.text)
-                block_pages.append(page_no)
-            prev = line
-    text = _join_blocks(blocks)
-    # Where each page starts: the offset of its first block (a block carried over belongs to the earlier page).
-    starts, offset, by_page = [], 0, {}
-    for block, page_no in zip(blocks, block_pages):
-        by_page.setdefault(page_no, offset)
-        offset += len(block) + 2
-    # A page on which no block starts (one paragraph runs across it) takes the next start, so that no
-    # paragraph is said to start there.
-    following = len(text)
-    for page_no in range(len(pages), 0, -1):
-        following = by_page.get(page_no, following)
-        starts.append(following)
-    starts.reverse()
-    return Extracted(text, tuple(starts))
+            if box.kind == "heading":
+                flush_held()
+                blocks.append(_Block("# " + _join_lines([ln.text for ln in box.lines]), page_no, "heading"))
+                continue
+            if box.kind == "table":
+                flush_held()
+                blocks.extend(_Block(" | ".join(cells), page_no, "table") for cells in box.row_cells)
+                continue
+            paras = _split_box(box, column)
+            for i, (para, open_end) in enumerate(paras):
+                last = blocks[-1] if blocks else None
+                joins = (
+                    i == 0
+                    and last is not None
+                    and last.open
+                    and not _BULLET.match(para)
+                    and (para[:1].islower() or not last.text.endswith(_TERMINAL))
+                )
+                if joins:
+                    joined = _dehyphenate(last.text, para, _VOCAB)
+                    if last.page != page_no:
+                        last.continued.append((len(joined) - len(para), page_no))
+                    last.text = joined
+                    last.open = open_end
+                    continue
+                flush_held()
+                blocks.append(_Block(para, page_no, "body", open_end))
+        # Footnotes stay held only while a body paragraph runs on to the next page.
+        if not (blocks and blocks[-1].open):
+            flush_held()
+    flush_held()
+
+    texts: list[str] = []
+    page_marks: list[tuple[int, int]] = []  # (offset, page) where the text of a page begins or continues
+    offset = 0
+    for block in blocks:
+        texts.append(block.text)
+        page_marks.append((offset, block.page))
+        page_marks.extend((offset + at, p) for at, p in block.continued)
+        offset += len(block.text) + 2
+    if not texts:
+        raise ReadError("no text in this PDF (a scan needs OCR first)")
+    full = "\n\n".join(texts) + "\n"
+    return Extracted(full, _page_starts(page_marks, len(pages), len(full)))
+
+
+@dataclass
+class _Block:
+    text: str
+    page: int
+    kind: str  # body | heading | footnote | table
+    open: bool = False  # a body paragraph whose last line runs to the column's edge without ending a sentence
+    continued: list[tuple[int, int]] = field(default_factory=list)  # (offset in text, page) where it goes on
+
+
+def _page_starts(marks: list[tuple[int, int]], n_pages: int, end: int) -> tuple[int, ...]:
+    """Page k starts where the text after every earlier page's text begins: a page whose first text
+    continues a paragraph starts inside it; a page on which no text starts takes the next page's start."""
+    starts = [end] * (n_pages + 1)
+    last_seen = 0
+    # Walk the marks in text order; page k begins at the first mark of a page >= k after the last mark of
+    # a page < k.
+    marks = sorted(marks)
+    for k in range(1, n_pages + 1):
+        later = [o for o, p in marks if p >= k]
+        earlier_end = max((o for o, p in marks if p < k), default=-1)
+        after = [o for o in later if o > earlier_end]
+        starts[k - 1] = max(min(after) if after else end, last_seen)
+        last_seen = starts[k - 1]
+    starts[0] = 0
+    return tuple(starts[:n_pages])
