@@ -16,12 +16,12 @@ from rag.text import sentence_spans
 from rag.types import Chunk, Paragraph, SentenceKey
 
 # Bump when splitting or chunking changes: it is part of the index fingerprint.
-CHUNKING_VERSION = "p3"
+CHUNKING_VERSION = "p4"  # p4: a " | " table row is never a heading; PDF text from pdfminer layout analysis
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
 _TERMINAL = tuple('.,;:!"”’)]')
-_NOT_IN_HEADING = re.compile(r"\s/\s|@|\[|\]|^[–—•*-]")
+_NOT_IN_HEADING = re.compile(r"\s/\s|\s\|\s|@|\[|\]|^[–—•*-]")  # " | ": a table row, not a heading
 
 MAX_HEADING_CHARS = 60
 MAX_HEADING_WORDS = 8
