@@ -182,7 +182,7 @@ def _cells(row: list[_Line]) -> list[list[_Line]]:
     return cells
 
 
-def _tables(boxes: list[_Box]) -> list[_Box]:
+def _tables(boxes: list[_Box], vocabulary: set[str]) -> list[_Box]:
     """Lines outside running text that stand side by side on shared baselines, three rows or more in a row,
     are a table: regrouped into rows, each row's cells left to right. Where the rows are spaced apart more
     than the lines inside them, lines at the tighter spacing are one multi-line row."""
@@ -224,7 +224,7 @@ def _tables(boxes: list[_Box]) -> list[_Box]:
         owners = [b for b in boxes if any(id(ln) in members for ln in b.lines)]
         first = min(b.order for b in owners)
         table = _Box([ln for row in run for ln in row], 0, 0, 0, 0, first, kind="table")
-        table.row_cells = [[_join_lines([ln.text for ln in cell]) for cell in _cells(row)] for row in run]
+        table.row_cells = [[_join_lines([ln.text for ln in cell], vocabulary) for cell in _cells(row)] for row in run]
         kept = []
         for b in boxes:
             if b.order == first and b in owners:
@@ -279,7 +279,7 @@ def _merge_wrapped_rows(run: list[list[_Line]]) -> list[list[_Line]]:
     return merged
 
 
-def _split_box(box: _Box, column: float | None) -> list[tuple[str, bool]]:
+def _split_box(box: _Box, column: float | None, vocabulary: set[str]) -> list[tuple[str, bool]]:
     """A body box's lines as paragraphs, each with whether it may run on (its last line reaches the column's
     right edge without ending a sentence). Split where a line ends a sentence well short of the box's
     right edge, or where a list item starts."""
@@ -300,7 +300,7 @@ def _split_box(box: _Box, column: float | None) -> list[tuple[str, bool]]:
         prev = ln
     out = []
     for lines in paras:
-        text = _close_gaps(_join_lines([ln.text for ln in lines]), _VOCAB)
+        text = _close_gaps(_join_lines([ln.text for ln in lines], vocabulary), vocabulary)
         if not text:
             continue
         last = lines[-1]
@@ -311,13 +311,10 @@ def _split_box(box: _Box, column: float | None) -> list[tuple[str, bool]]:
     return out
 
 
-_VOCAB: set[str] = set()
-
-
-def _join_lines(lines: list[str]) -> str:
+def _join_lines(lines: list[str], vocabulary: set[str]) -> str:
     out = lines[0]
     for ln in lines[1:]:
-        out = _dehyphenate(out, ln, _VOCAB)
+        out = _dehyphenate(out, ln, vocabulary)
     return out
 
 
@@ -345,16 +342,6 @@ def _close_gaps(text: str, vocabulary: set[str]) -> str:
         return _dehyphenate(left + "-", right, vocabulary)
 
     return _HYPHEN_GAP.sub(fix, text)
-
-
-def _open(data: bytes):
-    from pdfminer.pdfdocument import PDFDocument, PDFPasswordIncorrect
-    from pdfminer.pdfparser import PDFParser
-
-    try:
-        return PDFDocument(PDFParser(io.BytesIO(data)), password="")
-    except PDFPasswordIncorrect as exc:
-        raise ReadError("encrypted PDF: it needs a password; save an unprotected copy to ingest it") from exc
 
 
 # pdfminer's defaults but char_margin 3 (justified lines with wide gaps stay one line) and line_margin 1.2
@@ -416,8 +403,7 @@ def read_pdf(data: bytes) -> Extracted:
     body_size = sizes.most_common(1)[0][0] if sizes else 10.0
     repeated = _furniture(pages)
     pages = [(h, _drop_furniture(boxes, h, repeated, body_size)) for h, boxes in pages]
-    global _VOCAB
-    _VOCAB = {w.lower() for _, boxes in pages for b in boxes for ln in b.lines for w in _WORD.findall(ln.text)}
+    vocabulary = {w.lower() for _, boxes in pages for b in boxes for ln in b.lines for w in _WORD.findall(ln.text)}
 
     blocks: list[_Block] = []  # in reading order; a body paragraph may still grow by joining
     held: list[_Block] = []  # footnotes waiting for the body paragraph they interrupt to end
@@ -428,9 +414,7 @@ def read_pdf(data: bytes) -> Extracted:
 
     for page_no, (_, boxes) in enumerate(pages, start=1):
         _classify(boxes, body_size)
-        boxes = (
-            _tables(_ruled_tables(boxes, ruled[page_no - 1])) if not __import__("os").environ.get("NOTABLE") else boxes
-        )
+        boxes = _tables(_ruled_tables(boxes, ruled[page_no - 1]), vocabulary)
         multi = [b.x1 - b.x0 for b in boxes if b.kind == "body" and len(b.lines) >= 3]
         column = statistics.median(multi) if multi else None
         for box in boxes:
@@ -441,17 +425,17 @@ def read_pdf(data: bytes) -> Extracted:
                         notes.append([ln.text])
                     else:
                         notes[-1].append(ln.text)
-                held.extend(_Block(_join_lines(n), page_no, "footnote") for n in notes)
+                held.extend(_Block(_join_lines(n, vocabulary), page_no, "footnote") for n in notes)
                 continue
             if box.kind == "heading":
                 flush_held()
-                blocks.append(_Block("# " + _join_lines([ln.text for ln in box.lines]), page_no, "heading"))
+                blocks.append(_Block("# " + _join_lines([ln.text for ln in box.lines], vocabulary), page_no, "heading"))
                 continue
             if box.kind == "table":
                 flush_held()
                 blocks.extend(_Block(" | ".join(cells), page_no, "table") for cells in box.row_cells)
                 continue
-            paras = _split_box(box, column)
+            paras = _split_box(box, column, vocabulary)
             for i, (para, open_end) in enumerate(paras):
                 last = blocks[-1] if blocks else None
                 joins = (
@@ -462,7 +446,7 @@ def read_pdf(data: bytes) -> Extracted:
                     and (para[:1].islower() or not last.text.endswith(_TERMINAL))
                 )
                 if joins:
-                    joined = _dehyphenate(last.text, para, _VOCAB)
+                    joined = _dehyphenate(last.text, para, vocabulary)
                     if last.page != page_no:
                         last.continued.append((len(joined) - len(para), page_no))
                     last.text = joined
