@@ -34,6 +34,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u00ad\ufffe\uffff]")
 _BULLET = re.compile(r"^(?:[•▪◦●■□‣∙·*–-]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s")
 _FOOTNOTE_START = re.compile(r"^\d{1,3}\s*\S")
 _WORD = re.compile(r"\w+(?:-\w+)*")
+_ITALIC = re.compile(r"italic|oblique", re.I)
 _HYPHEN_GAP = re.compile(r"(\w+)- (\w[\w-]*)")
 
 
@@ -46,6 +47,7 @@ class _Line:
     y1: float
     size: float
     bold: bool
+    style: str = ""  # "bold", "italic" or "" by most of its characters' font names
 
 
 @dataclass
@@ -90,7 +92,9 @@ def _page_boxes(layout) -> list[_Box]:
             chars = [c for c in line if isinstance(c, LTChar) and not c.get_text().isspace()]
             size = statistics.median(round(c.size, 1) for c in chars) if chars else 0.0
             bold = bool(chars) and sum("bold" in c.fontname.lower() for c in chars) > len(chars) / 2
-            lines.append(_Line(text, line.x0, line.x1, line.y0, line.y1, size, bold))
+            italic = bool(chars) and sum(_ITALIC.search(c.fontname) is not None for c in chars) > len(chars) / 2
+            style = "bold" if bold else "italic" if italic else ""
+            lines.append(_Line(text, line.x0, line.x1, line.y0, line.y1, size, bold, style))
         if lines:
             box = _Box(lines, item.x0, item.x1, item.y0, item.y1, order)
             box.size = statistics.median(ln.size for ln in lines)
@@ -292,6 +296,8 @@ def _split_box(box: _Box, column: float | None, vocabulary: set[str]) -> list[tu
             or _BULLET.match(ln.text)
             or (prev.text.endswith(_TERMINAL) and prev.x1 < box.x1 - 0.15 * width)
             or abs(prev.size - ln.size) > 1.0
+            # a short bold or italic heading over its paragraph, in one box
+            or (prev.style and prev.style != ln.style and prev.x1 < box.x1 - 0.15 * width)
         )
         if new:
             paras.append([ln])
@@ -299,9 +305,13 @@ def _split_box(box: _Box, column: float | None, vocabulary: set[str]) -> list[tu
             paras[-1].append(ln)
         prev = ln
     out = []
-    for lines in paras:
+    for i, lines in enumerate(paras):
         text = _close_gaps(_join_lines([ln.text for ln in lines], vocabulary), vocabulary)
         if not text:
+            continue
+        heading_like = all(ln.style for ln in lines) and len(text) < 100 and not text.endswith(_TERMINAL)
+        if heading_like and i + 1 < len(paras) and paras[i + 1][0].style != lines[0].style:
+            out.append(("# " + text, False))
             continue
         last = lines[-1]
         full = (last.x1 - box.x0 >= 0.8 * column) if column else (len(lines) > 1 or len(text) > 40)
@@ -406,7 +416,7 @@ def read_pdf(data: bytes) -> Extracted:
     vocabulary = {w.lower() for _, boxes in pages for b in boxes for ln in b.lines for w in _WORD.findall(ln.text)}
 
     blocks: list[_Block] = []  # in reading order; a body paragraph may still grow by joining
-    held: list[_Block] = []  # footnotes waiting for the body paragraph they interrupt to end
+    held: list[_Block] = []  # footnotes and labels waiting for the body paragraph they interrupt to end
 
     def flush_held() -> None:
         blocks.extend(held)
@@ -436,15 +446,19 @@ def read_pdf(data: bytes) -> Extracted:
                 blocks.extend(_Block(" | ".join(cells), page_no, "table") for cells in box.row_cells)
                 continue
             paras = _split_box(box, column, vocabulary)
+            label = len(paras) == 1 and len(box.lines) == 1 and len(paras[0][0]) < 40
             for i, (para, open_end) in enumerate(paras):
                 last = blocks[-1] if blocks else None
-                joins = (
-                    i == 0
-                    and last is not None
-                    and last.open
-                    and not _BULLET.match(para)
-                    and (para[:1].islower() or not last.text.endswith(_TERMINAL))
-                )
+                if para.startswith("# "):
+                    flush_held()
+                    blocks.append(_Block(para, page_no, "heading"))
+                    continue
+                running = i == 0 and last is not None and last.open and not _BULLET.match(para)
+                if running and label and not para[:1].islower():
+                    # A figure label or a caption fragment between the halves of a paragraph: after it.
+                    held.append(_Block(para, page_no, "body"))
+                    continue
+                joins = running
                 if joins:
                     joined = _dehyphenate(last.text, para, vocabulary)
                     if last.page != page_no:
