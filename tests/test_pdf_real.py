@@ -54,8 +54,11 @@ def test_two_column_reading_order():
 
 
 def test_running_headers_page_numbers_and_stamps_are_dropped():
-    dobbs, _ = read("scotus-dobbs-v-jackson-19-1392")
+    dobbs, dobbs_paragraphs = read("scotus-dobbs-v-jackson-19-1392")
     assert "Cite as: 597 U. S." not in dobbs.text
+    # The opinion's label under the running header (on about a hundred pages, merged by pdfminer with the
+    # text below it) is dropped too.
+    assert sum(p.text == "Opinion of the Court" for p in dobbs_paragraphs) <= 2
     nist, paragraphs = read("nist-sp-800-207-zero-trust-architecture")
     assert nist.text.count("ZERO TRUST ARCHITECTURE") <= 3  # the title, not a running header on 59 pages
     # Bare page numbers: none of the 59 (one table-of-contents entry's number stands apart, on p. 8).

@@ -1,18 +1,25 @@
 """PDF: pdfminer.six's layout analysis (characters -> lines -> text boxes, boxes in reading order across
-columns) rebuilt into the paragraph-per-line text the splitter reads.
+columns), through pdfplumber, whose table finder reads the same page objects, rebuilt into the
+paragraph-per-line text the splitter reads.
 
-pdfminer decides words, lines, boxes and their order. The rules here are only those it has none for:
+pdfminer decides words, lines, boxes and their order; pdfplumber finds tables drawn with rules. The rules
+here are only those neither has:
 
 * running headers, footers, page numbers and production stamps: a line repeated across pages at the same
-  height (digits aside), or a bare page number at the top or bottom of a page, is dropped;
-* footnotes: smaller-type boxes below the page's body text are taken out of the body and kept, each note its
-  own paragraph, after the body paragraph they would interrupt;
+  height (digits aside), or a bare page number at the top or bottom of a page, is dropped; so is vertical
+  text (a stamp up the margin);
+* footnotes: smaller-type boxes below the page's body text, starting with a marker, are taken out of the
+  body and kept, each note its own paragraph, after the body paragraph they would interrupt (and so are
+  short figure labels printed between the halves of a paragraph);
 * paragraphs: a box is split where a line ends a sentence well short of the box's width; a paragraph that
-  runs on into the next box, column or page (no sentence end) is joined to it;
+  runs on into the next box, column or page (no sentence end) is joined to it, and the next page starts
+  inside it (its paragraph's page is the first);
 * words: NFKC (ligatures, compatibility characters), soft hyphens removed, a line-end hyphen joined unless
   the document writes that compound with its hyphen elsewhere ("end-to-end"), "as- yet" gaps likewise;
-* tables: boxes side by side on the same baselines become rows, "cell | cell | cell", one row a paragraph;
-* headings: a box set larger than the body, or a short bold one, is a "# " line.
+* tables: ruled ones from pdfplumber; otherwise lines outside running text side by side on shared
+  baselines, three rows or more; either way one row a paragraph, "cell | cell | cell";
+* headings: a box set larger than the body, a short bold one, or a short bold or italic first line over
+  its paragraph, is a "# " line.
 """
 
 from __future__ import annotations
@@ -115,10 +122,14 @@ def _furniture(pages: list[tuple[float, list[_Box]]]) -> set[tuple[str, int]]:
     for height, boxes in pages:
         counts.update({_furniture_key(ln, height) for box in boxes for ln in box.lines})
     # The same text one slot higher or lower (a header that moves slightly) counts as the same place.
+    # Anywhere on the page a line must recur on 30% of the pages; in the top or bottom 15% six pages do (a
+    # long document of several parts, each with its own running header: the opinions in a court's slip).
+    anywhere = max(2, 0.3 * len(pages))
+    at_edge = max(2, min(anywhere, 6))
     keys = set()
     for (text, slot), n in counts.items():
         near = n + counts.get((text, slot - 1), 0) + counts.get((text, slot + 1), 0)
-        if near >= max(2, 0.3 * len(pages)):
+        if near >= anywhere or (near >= at_edge and (slot <= 3 or slot >= 17)):
             keys.add((text, slot))
     return keys
 
@@ -133,7 +144,10 @@ def _drop_furniture(boxes: list[_Box], height: float, repeated: set[tuple[str, i
         for ln in box.lines:
             at_edge = ln.y0 > 0.9 * height or ln.y1 < 0.1 * height
             header = ln.y1 == top and ln.y0 > 0.92 * height and ln.size < body_size - 1.5 and len(box.lines) == 1
-            near_edge = len(box.lines) <= 2  # a running header stands apart; a body line that recurs does not
+            # A running header stands apart, or is a short first or last line of a box (an opinion's label under
+            # the header, merged with the text below); a full line of running text that recurs is text.
+            short_end = ln in (box.lines[0], box.lines[-1]) and ln.x1 - ln.x0 < 0.7 * (box.x1 - box.x0)
+            near_edge = len(box.lines) <= 2 or short_end
             repeats = near_edge and _furniture_key(ln, height) in repeated
             if repeats or header or (at_edge and _PAGE_NUMBER.match(ln.text)):
                 continue
