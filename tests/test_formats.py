@@ -178,3 +178,22 @@ def test_seed_eval_over_pdf_docx_html_matches_plain_text(rendered, tmp_path):
     for fmt in ("pdf", "docx", "html"):
         assert abs(results[fmt]["answer_accuracy"] - results["txt"]["answer_accuracy"]) <= 0.03, (fmt, results)
         assert abs(results[fmt]["citation_precision"] - results["txt"]["citation_precision"]) <= 0.03, (fmt, results)
+
+
+def test_damaged_pdf_bytes_fail_with_a_reason_never_a_crash(rendered):
+    """Bytes flipped all over a real PDF: the layout engine fails in many ways, each one a ReadError."""
+    import random
+
+    from rag.readers import ReadError
+
+    out, _ = rendered
+    good = (out / "pdf" / f"{SEED_FILES[0].stem}.pdf").read_bytes()
+    rng = random.Random(7)
+    for _ in range(12):
+        damaged = bytearray(good)
+        for _ in range(60):
+            damaged[rng.randrange(9, len(damaged))] = rng.randrange(256)
+        try:
+            extract(Path("damaged.pdf"), bytes(damaged))
+        except ReadError as exc:
+            assert str(exc)

@@ -25,6 +25,7 @@ here are only those neither has:
 from __future__ import annotations
 
 import io
+import logging
 import re
 import statistics
 import unicodedata
@@ -404,9 +405,10 @@ def _layouts(data: bytes):
 
 
 def read_pdf(data: bytes) -> Extracted:
-    from pdfminer.pdfdocument import PDFEncryptionError, PDFException
-    from pdfminer.psexceptions import PSException
+    from pdfminer.pdfdocument import PDFEncryptionError
+    from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
 
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)  # a damaged operator per page is not news
     try:
         pages, ruled = [], []
         for layout, tables in _layouts(data):
@@ -414,10 +416,13 @@ def read_pdf(data: bytes) -> Extracted:
             ruled.append(tables)
     except ReadError:
         raise
-    except PDFEncryptionError as exc:
-        raise ReadError(f"encrypted PDF that cannot be opened ({exc})") from exc
-    except (PDFException, PSException, ValueError, KeyError, TypeError, AttributeError, OSError, IndexError) as exc:
-        raise ReadError(f"malformed PDF: {exc or type(exc).__name__}") from exc
+    except Exception as wrapped:  # a parser over untrusted bytes fails in many ways; one file fails alone
+        exc = wrapped
+        if isinstance(wrapped, (PdfminerException, MalformedPDFException)) and wrapped.args:
+            exc = wrapped.args[0] if isinstance(wrapped.args[0], Exception) else wrapped
+        if isinstance(exc, PDFEncryptionError):
+            raise ReadError(f"encrypted PDF that cannot be opened ({exc})") from wrapped
+        raise ReadError(f"malformed PDF: {exc or type(exc).__name__}") from wrapped
     if not pages:
         raise ReadError("malformed PDF: no pages found")
     if not any(boxes for _, boxes in pages):
