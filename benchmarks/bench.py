@@ -200,6 +200,7 @@ def run_ours(corpus: Path, index: Path, eval_set: Path, ceiling: bool = True) ->
         t0 = time.perf_counter()
         lib.ask(q["question"])
         answer_ms.append((time.perf_counter() - t0) * 1000)
+    check_ms, claims = checking_cost(lib, items)
     return {
         **encode_only,
         "paragraphs": paragraphs,
@@ -210,6 +211,9 @@ def run_ours(corpus: Path, index: Path, eval_set: Path, ceiling: bool = True) ->
         "answer_p50_ms": _percentile(answer_ms, 0.5),
         "answer_p95_ms": _percentile(answer_ms, 0.95),
         "recall_at_5": round(hits / len(items), 4),
+        "check_claims_per_answer": claims,
+        "check_p50_ms": _percentile(check_ms, 0.5),
+        "check_p95_ms": _percentile(check_ms, 0.95),
         "rss_mb": _rss_mb(),
         **token_accounting(
             [c.text for p in lib.paragraphs() for c in chunk_paragraph(p, lib.settings.chunk_chars)],
@@ -217,6 +221,30 @@ def run_ours(corpus: Path, index: Path, eval_set: Path, ceiling: bool = True) ->
             ingest_s,
         ),
     }
+
+
+CHECKED_CLAIMS = 5
+
+
+def checking_cost(lib, items: list[dict]) -> tuple[list[float], float]:
+    """What verifying an LLM answer costs: a scripted model replies with one sentence of each of the top five
+    evidence paragraphs, each cited, and the time the product spends checking those claims is read back."""
+    from rag.claim_eval import FixedReply
+
+    ms, claims = [], []
+    for q in items:
+        evidence = lib.retrieve(q["question"])[:CHECKED_CLAIMS]
+        sentences = []
+        for n, e in enumerate(evidence, start=1):
+            spans = sentence_spans(e.paragraph.text)
+            if spans:
+                s, end = spans[0]
+                sentences.append(f"{e.paragraph.text[s:end].strip().rstrip('.')} [{n}].")
+        answer = lib.ask(q["question"], llm=FixedReply(" ".join(sentences)))
+        if answer.meta.verification is not None and answer.meta.verification.ms is not None:
+            ms.append(answer.meta.verification.ms)
+            claims.append(answer.meta.verification.checked)
+    return ms, round(sum(claims) / max(1, len(claims)), 2)
 
 
 def run_baseline(corpus: Path, index: Path, eval_set: Path, paragraphs: int) -> dict:
@@ -242,6 +270,9 @@ def run_baseline(corpus: Path, index: Path, eval_set: Path, paragraphs: int) -> 
         "retrieve_p50_ms": _percentile(retrieve_ms, 0.5),
         "retrieve_p95_ms": _percentile(retrieve_ms, 0.95),
         "recall_at_5": round(hits / len(items), 4),
+        "check_claims_per_answer": claims,
+        "check_p50_ms": _percentile(check_ms, 0.5),
+        "check_p95_ms": _percentile(check_ms, 0.95),
         "rss_mb": _rss_mb(),  # before the accounting below loads a second copy of the model
         **token_accounting(chunk_texts(corpus), load_embedder(Settings()), ingest_s),
     }

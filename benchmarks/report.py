@@ -24,6 +24,8 @@ ROWS = [
     ("answer_p50_ms", "answer p50, extractive end to end (ms)", None),
     ("answer_p95_ms", "answer p95, extractive end to end (ms)", None),
     ("recall_at_5", "recall@5 of the gold paragraph", "recall_at_5"),
+    ("check_p50_ms", "checking an LLM answer of five cited claims, p50 (ms)", None),
+    ("check_p95_ms", "checking an LLM answer of five cited claims, p95 (ms)", None),
     ("rss_mb", "peak RSS (MB)", "rss_mb"),
     ("chunks", "chunks embedded", "chunks"),
     ("text_embedded_share", "share of the text's tokens the model reads", "text_embedded_share"),

@@ -54,8 +54,10 @@ def test_bench_smoke_with_baseline(tmp_path):
         "rss_mb",
         "ingest_vs_embed_only",
         "text_embedded_share",
+        "check_p95_ms",
     ):
         assert result[key] > 0, key
+    assert result["check_claims_per_answer"] >= 4, "the checking benchmark checks five-claim answers"
     assert result["paragraphs"] > 100, "the distractors surround the five seed reports"
     assert result["retrieve_p50_ms"] <= result["retrieve_p95_ms"]
     assert result["recall_at_5"] >= 0.9, "a hundred distractors must not hide the gold paragraphs"
