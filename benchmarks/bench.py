@@ -270,9 +270,6 @@ def run_baseline(corpus: Path, index: Path, eval_set: Path, paragraphs: int) -> 
         "retrieve_p50_ms": _percentile(retrieve_ms, 0.5),
         "retrieve_p95_ms": _percentile(retrieve_ms, 0.95),
         "recall_at_5": round(hits / len(items), 4),
-        "check_claims_per_answer": claims,
-        "check_p50_ms": _percentile(check_ms, 0.5),
-        "check_p95_ms": _percentile(check_ms, 0.95),
         "rss_mb": _rss_mb(),  # before the accounting below loads a second copy of the model
         **token_accounting(chunk_texts(corpus), load_embedder(Settings()), ingest_s),
     }
