@@ -65,3 +65,28 @@ def test_training_runs_a_few_steps_and_writes_a_loadable_checker(tmp_path):
     assert set(info["validation"]) == {"halueval", "squad"}
     [p] = load_checker(str(out)).support("When was it signed?", ["1648"], ["It was signed in 1648."])
     assert 0.0 <= p <= 1.0
+
+
+WEIGHTS = ROOT / "rag" / "checker" / "weights"
+
+
+def test_the_committed_checker_is_small_and_says_where_it_came_from():
+    assert (WEIGHTS / "checker.safetensors").stat().st_size <= 25 * 2**20
+    card = (WEIGHTS / "MODEL_CARD.md").read_text()
+    for needed in ("CC BY-SA 4.0", "MIT", "Apache-2.0", "python -m rag.checker.train", "rag.checker.calibrate"):
+        assert needed in card, needed
+
+
+def test_the_committed_checker_tells_a_stated_fact_from_a_changed_one_whatever_their_length():
+    checker = load_checker()
+    passage = "The Peace of Westphalia was signed in 1648 in Osnabrück and Münster. It ended the Thirty Years' War."
+    question = "When was the Peace of Westphalia signed?"
+    claims = [
+        "1648",
+        "1748",
+        "The Peace of Westphalia was signed in 1648.",
+        "The Peace of Westphalia was signed in 1748.",
+    ]
+    short_right, short_wrong, long_right, long_wrong = checker.support(question, claims, [passage] * 4)
+    assert short_right >= checker.threshold > short_wrong
+    assert long_right >= checker.threshold > long_wrong

@@ -4,10 +4,10 @@
    reader does not veto it. It sees the best few paragraphs.
 2. The prompt numbers the evidence paragraphs and fences them as quoted data; paragraphs that read like
    instructions to a model are left out of the prompt altogether.
-3. After the call: the reply is split into claims (its lines, list items and sentences); framing that only
-   introduces claims ("Based on the passages, the differences are:") is not one. Each claim is judged by the
-   claim checker (rag/checker; until trained weights are committed, word-overlap and meaning rules) against
-   the paragraph it cites, then against the other evidence:
+3. After the call: the reply is split into claims (its lines, list items, sentences and clauses); framing that
+   only introduces claims ("Based on the passages, the differences are:") is not one, nor is a conclusion that
+   only sums up kept claims. Each claim is judged by the trained claim checker (rag/checker; word-overlap and
+   meaning rules if its weights are missing) against the paragraph it cites, then against the other evidence:
    kept, re-cited to the paragraph that supports it, or removed. A number the claim states must also be in
    that paragraph. The model's lines and list stay as it wrote them, for the claims that stay. If nothing
    survives, the reader's answer stands in (or the system abstains). Markers are renumbered so each cited
@@ -144,7 +144,7 @@ class _Piece:
         return f"{self.text.rstrip(',;')}{end} [{self.number}]"
 
 
-# Without a trained checker (none is committed yet: see rag/checker), a claim is supported by a paragraph
+# Without the trained checker's weights (rag/checker/weights), a claim is supported by a paragraph
 # when all its numbers are there, at least this share of its content words are there, and it is at least this
 # similar to one of the paragraph's sentences (its "probability" is then that similarity).
 MIN_WORD_OVERLAP = 0.6
