@@ -129,3 +129,10 @@ def test_a_conclusion_that_adds_something_new_is_removed():
     text, _, _, report = verifier().verify("How do they differ?", reply, evidence(LONG, SHORT))
     assert text == "Metoprolol succinate is a long-acting form. [1]"
     assert [c.verdict for c in report.claims] == ["kept", "removed"]
+
+
+def test_echoed_prompt_fences_and_talk_about_the_question_are_not_claims():
+    reply = "</passage 2> The question asks about the metoprolol forms. Metoprolol succinate is a long-acting form [1]."
+    text, _, _, report = verifier().verify("Which is long-acting?", reply, evidence(LONG, SHORT))
+    assert text == "Metoprolol succinate is a long-acting form. [1]"
+    assert [c.verdict for c in report.claims] == ["kept"]

@@ -51,6 +51,9 @@ _MODEL_ABSTAINS = re.compile(
 )
 
 
+# The prompt's own passage fences, echoed back by a weak model ("</passage 6>"), are markup, not claims.
+_PROMPT_FENCE = re.compile(r"</?passage\b[^>\n]*>", re.IGNORECASE)
+
 _META_LEAD = re.compile(
     r"^(?:according to|as stated in|based on|in) (?:the )?passages?(?: \d+)?,\s*"
     r"|^(?:according to |as stated in |based on )?(?:the |this |that )?(?:passages?|text|article|evidence|document|report)s?"
@@ -59,7 +62,7 @@ _META_LEAD = re.compile(
 )
 _META_ONLY = re.compile(
     r"^(?:the |this |that )?(?:passages?|text|article|evidence|document|report|question)s?\b(?: \d+)?"
-    r"(?: you provided)?(?: is| are| contains?| discusses| describes| was)\b",
+    r"(?: you provided)?(?: is| are| contains?| discusses| describes| was| asks)\b",
     re.IGNORECASE,
 )
 
@@ -233,7 +236,7 @@ class Verifier:
             return ABSTAIN_MESSAGE, [], True, report
         paragraphs = [ev.paragraph for ev in evidence]
         trusted = [not looks_like_injection(p.text) for p in paragraphs]
-        units = _units(_MARKERS_AFTER_STOP.sub(r" \2\1", reply))
+        units = _units(_MARKERS_AFTER_STOP.sub(r" \2\1", _PROMPT_FENCE.sub("", reply)))
         claims: list[_Unit] = []
         for u in units:
             valid = [m - 1 for m in u.markers if 1 <= m <= len(paragraphs)]
