@@ -106,7 +106,7 @@ class ItemOutcome:
 
 def _outcome(item: ClaimItem, answer) -> ItemOutcome:
     v = answer.meta.verification or Verification()
-    claims = [c for c in v.claims if c.verdict not in ("framing", "restates")]
+    claims = v.checked_claims
     kept = sum(c.verdict in ("kept", "re-cited") for c in claims)
     called = bool(answer.meta.llm_called)
     intact = called and not answer.abstained and not v.fallback and kept == len(claims) and v.dropped == 0

@@ -157,8 +157,13 @@ class Verification:
     ms: float | None = None  # time spent checking
 
     @property
+    def checked_claims(self) -> list[ClaimCheck]:
+        """The claims judged on their own: not framing, not a conclusion restating kept claims."""
+        return [c for c in self.claims if c.verdict not in ("framing", "restates")]
+
+    @property
     def checked(self) -> int:
-        return sum(c.verdict not in ("framing", "restates") for c in self.claims)
+        return len(self.checked_claims)
 
     @property
     def fixed(self) -> int:

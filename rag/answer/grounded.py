@@ -124,8 +124,8 @@ def _mark_restatements(units: list[_Unit], kept: list[_Unit]) -> None:
         if u.sentence not in opens or u.check is None or u.check.reason != "no passage supports it":
             continue
         before = [k for k in kept if k.sentence < u.sentence]
-        said = set().union(*(content_terms(k.text) for k in before)) if before else set()
-        stated = set(numbers_in(" ".join(k.text for k in before)))
+        said = set().union(*(content_terms(k.text) for k in before))
+        stated = numbers_in(" ".join(k.text for k in before))
         terms = set(content_terms(_CONCLUSION.sub("", u.text)))
         if terms and terms <= said and numbers_in(u.text) <= stated:
             u.check.verdict, u.check.reason = "restates", "sums up the claims kept before it"
@@ -275,7 +275,7 @@ class Verifier:
                 previous = None
                 continue
             if u.check.verdict == "restates":  # cited by the claims it sums up
-                cited = sorted({numbers[k.support.paragraph_index] for k in u.restated if k.support})
+                cited = sorted({numbers[r.support.paragraph_index] for r in u.restated})
                 markers = " ".join(f"[{n}]" for n in cited)
                 lines.setdefault(u.line, []).append(_Piece(f"{u.prefix}{u.text.rstrip()} {markers}"))
                 previous = None

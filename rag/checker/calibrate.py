@@ -14,8 +14,8 @@ import os
 from pathlib import Path
 
 from rag.checker.model import CONFIG_FILE, WEIGHTS_DIR
+from rag.checker.train import SHARED
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 RECORDING_THRESHOLD = 0.01  # low enough that every claim is judged and its probability kept
 
 
