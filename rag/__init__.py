@@ -1,9 +1,10 @@
 """rag: grounded, cited answers from analysts' reports, offline."""
 
 from rag.answer.llm import LLM, LLMError
-from rag.api import Consistency, IndexBusy, IngestProgress, InvalidQuestion, Library, UnknownDocument, open
+from rag.api import InvalidQuestion, Library, UnknownDocument, open
 from rag.backends import BACKENDS, Backend
 from rag.chat import ChatSession
+from rag.index import Consistency, IndexBusy, IngestProgress
 from rag.settings import Settings
 from rag.store import StoreUnavailable
 from rag.types import (

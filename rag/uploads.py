@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-from rag.api import IngestProgress, Library
+from rag.api import Library
+from rag.index import IngestProgress
 
 _UNSAFE = re.compile(r"[^\w. -]+")  # letters of any script, digits, _ . space -
 

@@ -32,7 +32,7 @@ def test_changed_file_replaces_its_old_paragraphs(hash_settings, seeds_copy):
     assert statuses(report)["000_3e7f61a464eb352d.txt"] == "updated"
     paras = [p for p in lib._corpus_now().paragraphs if p.source == "000_3e7f61a464eb352d.txt"]
     assert [p.text for p in paras] == ["Completely new text about Deir ez-Zor.", "A second paragraph on Palmyra."]
-    assert lib._store.count() == sum(len(e.chunk_ids) for e in lib.documents().values())
+    assert lib.index.store.count() == sum(len(e.chunk_ids) for e in lib.documents().values())
 
 
 def test_file_gone_from_folder_is_removed(hash_settings, seeds_copy):
@@ -48,7 +48,7 @@ def test_file_gone_from_folder_is_removed(hash_settings, seeds_copy):
 def test_bad_files_fail_alone_and_nothing_stored_is_lost(hash_settings, seeds_copy):
     lib = rag.Library(hash_settings)
     lib.ingest([seeds_copy])
-    before = lib._store.count()
+    before = lib.index.store.count()
     (seeds_copy / "empty.txt").write_bytes(b"")
     (seeds_copy / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     (seeds_copy / "control.txt").write_bytes(bytes(range(1, 32)) * 20)
@@ -63,7 +63,7 @@ def test_bad_files_fail_alone_and_nothing_stored_is_lost(hash_settings, seeds_co
     assert got["001_08933ac444e6ce74.txt"][0] == "failed"
     assert got["new.md"][0] == "added"
     assert not report.ok
-    assert lib._store.count() == before + 1
+    assert lib.index.store.count() == before + 1
     assert "001_08933ac444e6ce74.txt" in lib.sources()
 
 
@@ -140,7 +140,7 @@ def test_remove_takes_a_document_out(hash_settings, seeds_copy):
     lib.ingest([seeds_copy])
     assert lib.remove("002_1842c5b93aa613e8.txt")
     assert "002_1842c5b93aa613e8.txt" not in lib.sources() and "002_1842c5b93aa613e8.txt" not in lib.documents()
-    assert lib._store.count() == sum(len(e.chunk_ids) for e in lib.documents().values())
+    assert lib.index.store.count() == sum(len(e.chunk_ids) for e in lib.documents().values())
     assert not lib.remove("002_1842c5b93aa613e8.txt")
     assert (seeds_copy / "002_1842c5b93aa613e8.txt").exists(), "the file itself is left alone"
 
@@ -159,7 +159,7 @@ def test_ask_stream_gives_text_deltas_then_the_answer(hash_settings, seeds_copy)
 def test_a_second_writer_waits_or_is_refused(hash_settings, seeds_copy):
     lib = rag.Library(hash_settings)
     other = rag.Library(hash_settings)
-    with lib._writing():
+    with lib.index.writing():
         with pytest.raises(rag.IndexBusy, match="another process is writing"):
             other.ingest([seeds_copy], wait=False)
         assert other.ask("Who is Joshua Landis?").error is None  # readers are never blocked
@@ -176,8 +176,8 @@ def test_verify_and_repair_after_a_simulated_crash(hash_settings, seeds_copy):
     lib.ingest([seeds_copy / "late.txt"])
     manifest = lib.manifest()
     manifest.documents.pop("late.txt")
-    manifest.save(lib._manifest_path)
-    lib._store.delete(lib.manifest().documents["003_6c0ae818ca7918fe.txt"].chunk_ids[:2])
+    manifest.save(lib.index.manifest_path)
+    lib.index.store.delete(lib.manifest().documents["003_6c0ae818ca7918fe.txt"].chunk_ids[:2])
     broken = lib.verify()
     assert not broken.ok and broken.orphans >= 1 and broken.incomplete == ["003_6c0ae818ca7918fe.txt"]
     report = lib.ingest([seeds_copy])
