@@ -8,6 +8,7 @@ export ANONYMIZED_TELEMETRY := False
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CHROMIUM := /usr/bin/chromium
+TESSERACT := /usr/bin/tesseract
 
 .PHONY: install run test eval eval-squad eval-claims bench train-reader train-checker clean
 
@@ -37,8 +38,13 @@ $(CHROMIUM):
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
-test: install $(CHROMIUM)
-	RAG_REQUIRE_BROWSER=1 RAG_REQUIRE_LLM=1 $(BIN)/pytest
+# Debian's Tesseract (English) OCRs scanned PDF pages; without it they are skipped with a note.
+$(TESSERACT):
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr
+
+test: install $(CHROMIUM) $(TESSERACT)
+	RAG_REQUIRE_BROWSER=1 RAG_REQUIRE_LLM=1 RAG_REQUIRE_OCR=1 $(BIN)/pytest
 	$(BIN)/rag eval --index build/eval-index --json build/eval-seed.json
 
 eval: $(BIN)/.base

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 import time
@@ -21,11 +22,12 @@ from rag.checker.model import CheckerMissing
 from rag.embeddings import Embedder, load_embedder
 from rag.index import Consistency, Index, IngestProgress
 from rag.manifest import DocEntry, Manifest
+from rag.pages import PageImage, cited_page
 from rag.paragraphs import paragraph_sentences
 from rag.reader.read import Reader, load_reader
 from rag.retrieve import Corpus, fuse
 from rag.settings import Settings
-from rag.types import Answer, AnswerStream, IngestReport, Paragraph, ScoredParagraph
+from rag.types import Answer, AnswerStream, Citation, IngestReport, Paragraph, ScoredParagraph
 
 QUERY_CACHE_SIZE = 256
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -310,6 +312,20 @@ class Library:
             except Exception as exc:  # isolate per-question failures, as batch users need
                 answers.append(Answer.failed(q if isinstance(q, str) else repr(q), f"{type(exc).__name__}: {exc}"))
         return answers
+
+    def cited_page(self, citation: Citation) -> PageImage | None:
+        """The PDF page a citation points to, rendered with its quote highlighted (rag/pages.py); None when
+        the document is not a PDF, or its file is gone or has changed since it was ingested."""
+        entry = self.documents().get(citation.source)
+        if entry is None or citation.page is None:
+            return None
+        try:
+            data = Path(entry.path).read_bytes()
+        except OSError:
+            return None
+        if b"%PDF-" not in data[:1024] or hashlib.sha256(data).hexdigest() != entry.sha256:
+            return None
+        return cited_page(data, citation.page, citation.quote)
 
     def paragraphs(self, source: str | None = None) -> list[Paragraph]:
         """Every indexed paragraph in document order (of one document with ``source``)."""

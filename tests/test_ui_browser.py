@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import free_port, wait_until_serving
+from .formats import render_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "build" / "test-artifacts"
@@ -44,6 +45,12 @@ Local officials in Qaryatayn counted 17 burned trucks on the road to the phospha
 """
 
 
+PDF_REPORT = """Water board minutes
+
+The water board of Tadmur approved a desalination pilot costing 3.1 million dollars at its autumn session.
+"""
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """A real app process on a free port, over an index of the seeds plus a report carrying XSS payloads."""
@@ -51,6 +58,7 @@ def server(tmp_path_factory):
     corpus = work / "reports"
     shutil.copytree(ROOT / "seeds", corpus)
     (corpus / "zarqa_xss.txt").write_text(XSS_REPORT, encoding="utf-8")
+    render_pdf(PDF_REPORT, "water_board.pdf", corpus / "water_board.pdf")
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "RAG_INDEX": str(work / "index"), "RAG_PORT": str(free_port())}
     env.pop("RAG_EMBEDDING_MODEL", None)
     env.pop("RAG_AUTH", None)
@@ -129,6 +137,19 @@ def test_answer_chip_opens_the_highlighted_source(page):
     assert card.locator("mark").inner_text() == (
         "The Iraqi Abu Hafs al-Hashemi al-Qurashi took over the organization's leadership in August 2023."
     )
+
+
+def test_a_pdf_citation_shows_its_page_with_the_quote_highlighted(page):
+    ask(page, "How much does the desalination pilot approved by the Tadmur water board cost?")
+    answer = page.locator("#conversation .turn").last.locator(".a.answer")
+    assert "3.1 million dollars" in answer.inner_text()
+    button = page.locator("#sources .turn-sources:not([hidden]) .page-btn").first
+    assert button.inner_text() == "Show page 1 with the quote"
+    button.click()
+    page.locator("#page-view img").wait_for(timeout=30_000)
+    assert "water_board.pdf, page 1: quote highlighted" in page.locator("#page-caption").inner_text()
+    width = page.evaluate("() => document.querySelector('#page-view img').naturalWidth")
+    assert width > 500
 
 
 def test_chip_of_an_earlier_answer_selects_that_answers_sources(page):

@@ -147,3 +147,26 @@ def test_an_unreachable_model_server_is_shown_as_an_error_turn(ui):
     )
     assert turns[-1].error and "cannot reach the LLM server" in turns[-1].error
     assert 'class="a error"' in conversation
+
+
+def test_show_page_renders_the_cited_pdf_page_with_the_quote(ui, tmp_path):
+    from tests.formats import render_pdf
+
+    render_pdf(
+        "Water report\n\nThe district council approved the new water treatment plant on 14 March after a long debate.\n",
+        "water.pdf",
+        tmp_path / "water.pdf",
+    )
+    ui.lib.ingest([tmp_path / "water.pdf"])
+    *_, (conversation, sources, turns, _, _) = ui.respond(
+        "When did the district council approve the water treatment plant?", ["water.pdf"], []
+    )
+    answer = turns[-1].answer
+    assert not answer.abstained and answer.citations[0].page == 1
+    assert 'class="page-btn" data-turn="0" data-marker="1"' in sources
+    image, caption = ui.show_page("0:1:123", turns)
+    assert image["visible"] is True and image["value"].size[0] > 500
+    assert "page 1: quote highlighted" in caption
+    # A request for no such citation, or a forged one, shows nothing.
+    assert ui.show_page("0:9:1", turns)[0]["visible"] is False
+    assert ui.show_page("garbage", turns)[0]["visible"] is False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import tempfile
@@ -11,6 +12,7 @@ import weakref
 from pathlib import Path
 
 import gradio as gr
+from PIL import Image
 
 import rag
 from rag.ui.render import Turn, conversation_html, conversation_markdown, esc, sources_html
@@ -48,6 +50,10 @@ CSS = """
 details.claims { font-size: 0.85em; margin-top: 4px; }
 details.claims li.removed s { color: #a33; }
 details.claims .why { color: #888; font-size: 0.9em; }
+.page-btn { margin-top: 6px; font-size: 0.85em; border: 1px solid #3b6fd8; border-radius: 6px; background: #fff;
+  color: #3b6fd8; cursor: pointer; padding: 2px 8px; }
+.page-btn:hover { background: #3b6fd8; color: #fff; }
+#page-request { display: none; }
 """
 
 # System fonts: the default theme would fetch web fonts, and this app makes no outside requests.
@@ -68,6 +74,18 @@ document.addEventListener('click', function (ev) {
   document.querySelectorAll('.src-card.selected').forEach(function (el) { el.classList.remove('selected'); });
   const card = document.getElementById('src-' + turn + '-' + marker);
   if (card) { card.classList.add('selected'); card.scrollIntoView({behavior: 'smooth', block: 'nearest'}); }
+});
+// "Show page": the request goes to the server through a hidden textbox (turn:marker:nonce, so that the
+// same page asked twice is still an input), and the rendered page comes back into #page-view.
+document.addEventListener('click', function (ev) {
+  const button = ev.target.closest && ev.target.closest('.page-btn');
+  if (!button) return;
+  const box = document.querySelector('#page-request textarea, #page-request input');
+  if (!box) return;
+  box.value = button.dataset.turn + ':' + button.dataset.marker + ':' + Date.now();
+  box.dispatchEvent(new Event('input', {bubbles: true}));
+  const view = document.getElementById('page-view');
+  if (view) view.scrollIntoView({behavior: 'smooth', block: 'nearest'});
 });
 </script>
 """
@@ -180,6 +198,26 @@ class ChatApp:
             turn.error = str(exc)
         yield conversation_html(turns), sources_html(turns, files), turns, session, ""
 
+    def show_page(self, request: str, turns: list[Turn]):
+        """The cited PDF page for a "turn:marker:nonce" request from a Show page button: the image (quote
+        highlighted) and a caption; nothing shown when the citation has no page or its file is gone."""
+        try:
+            turn, marker = (int(x) for x in (request or "").split(":")[:2])
+            answer = (turns or [])[turn].answer
+            citation = next(c for c in answer.citations if c.marker == marker)
+        except (ValueError, IndexError, AttributeError, StopIteration):
+            return gr.update(value=None, visible=False), ""
+        image = self.lib.cited_page(citation)
+        if image is None:
+            caption = f"{esc(citation.source)}: the file is gone or has changed since it was ingested."
+            return gr.update(value=None, visible=False), f"<div class='page-caption'>{caption}</div>"
+        where = "quote highlighted" if image.boxes else "quote not found on the page (see the paragraph above)"
+        caption = f"[{citation.marker}] {esc(citation.source)}, page {image.page}: {where}"
+        return (
+            gr.update(value=Image.open(io.BytesIO(image.png)), visible=True),
+            f"<div class='page-caption'>{caption}</div>",
+        )
+
     def _export_path(self, name: str) -> Path:
         # A folder per export: two analysts exporting at once must never download each other's conversation.
         with self._exports_lock:
@@ -240,6 +278,11 @@ def build(lib: rag.Library) -> gr.Blocks:
             with gr.Column(scale=2):
                 gr.Markdown("#### Sources")
                 sources = gr.HTML(sources_html([]), elem_id="sources")
+                page_request = gr.Textbox(elem_id="page-request", show_label=False, container=False)
+                page_caption = gr.HTML(elem_id="page-caption")
+                page_view = gr.Image(
+                    type="pil", format="png", interactive=False, visible=False, show_label=False, elem_id="page-view"
+                )
         with gr.Accordion("Library", open=False, elem_id="library-panel"):
             library = gr.Dataframe(
                 ui.library_rows(),
@@ -266,6 +309,7 @@ def build(lib: rag.Library) -> gr.Blocks:
         ask.click(ui.respond, **chat_io, api_name=False)
         export_md.click(lambda t: gr.update(value=str(ui.export_markdown(t)), visible=True), [turns], [export_file])
         export_json.click(lambda t: gr.update(value=str(ui.export_json(t)), visible=True), [turns], [export_file])
+        page_request.change(ui.show_page, [page_request, turns], [page_view, page_caption], api_name=False)
         upload.upload(ui.add_reports, inputs=[upload], outputs=[upload_result, library, scope, to_remove])
         remove.click(ui.remove_document, inputs=[to_remove], outputs=[upload_result, library, scope, to_remove])
     return demo

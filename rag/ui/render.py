@@ -143,7 +143,17 @@ def citation_card(turn: int, c: Citation, file_name: str | None, span: tuple[int
         f'<div class="src-card" id="src-{turn}-{c.marker}" data-marker="{c.marker}">'
         f'<div class="src-head"><span class="src-marker">[{c.marker}]</span> {" · ".join(meta)}</div>'
         f'<div class="src-file">file: {esc(file_name or c.source)} · characters {c.start}–{c.end}</div>'
-        f'<p class="src-text">{highlight(c.text, c.quote, span)}</p></div>'
+        f'<p class="src-text">{highlight(c.text, c.quote, span)}</p>{page_button(turn, c)}</div>'
+    )
+
+
+def page_button(turn: int, c: Citation) -> str:
+    """For a paged document, a button that shows the cited page with the quote highlighted (see HEAD in app.py)."""
+    if c.page is None:
+        return ""
+    return (
+        f'<button class="page-btn" data-turn="{turn}" data-marker="{c.marker}">'
+        f"Show page {c.page} with the quote</button>"
     )
 
 
