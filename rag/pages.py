@@ -92,9 +92,9 @@ def render_page(data: bytes, page: int, quote: str = "") -> PageImage:
     import pypdfium2
     from PIL import Image, ImageDraw
 
-    from rag.readers.pdf import _LAPARAMS
+    from rag.readers.pdf import LAPARAMS
 
-    with pdfplumber.open(io.BytesIO(data), laparams=_LAPARAMS, password="") as pdf:
+    with pdfplumber.open(io.BytesIO(data), laparams=LAPARAMS, password="") as pdf:
         if not 1 <= page <= len(pdf.pages):
             raise ValueError(f"page {page} is not in this PDF ({len(pdf.pages)} pages)")
         plumbed = pdf.pages[page - 1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -10,7 +11,7 @@ import bm25s
 import numpy as np
 
 from rag.store import DenseHit
-from rag.text import content_terms, words
+from rag.text import content_terms, numbers_in, words
 from rag.types import Paragraph, ScoredParagraph
 
 
@@ -34,6 +35,24 @@ def reciprocal_rank_fusion(
 
 # A word in this share of a document's paragraphs is its subject ("ISIS" in a report on ISIS).
 TOPIC_SHARE = 0.3
+# A document's title lines: short paragraphs on its first page (or, without pages, among its first few).
+TITLE_LINE_CHARS = 120
+TITLE_PARAGRAPHS_UNPAGED = 5
+
+
+def _title_numbers(source: str, paragraphs: Sequence[Paragraph]) -> set[str]:
+    """Numbers that name a document: in its file name ("nist-sp-800-207.pdf") or its title lines ("Special
+    Publication 800-207", "Version 1.1", "March 2023"). A question that names the document by them ("in NIST SP
+    800-207, which ...") does not ask about a paragraph stating them."""
+    front = (
+        [p for p in paragraphs if p.page == 1]
+        if any(p.page for p in paragraphs)
+        else paragraphs[:TITLE_PARAGRAPHS_UNPAGED]
+    )
+    title = " ".join(p.text for p in front if len(p.text) <= TITLE_LINE_CHARS)
+    # Whole numeric parts of the name only: "3e7f61a4" in a hashed file name states no number.
+    named = {part for part in re.split(r"[^0-9A-Za-z]+", source.rsplit(".", 1)[0]) if part.isdigit()}
+    return named | numbers_in(title)
 
 
 class Corpus:
@@ -58,6 +77,10 @@ class Corpus:
             source: {w for w, n in doc_counts.items() if n >= TOPIC_SHARE * sizes[source]}
             for source, doc_counts in counts.items()
         }
+        by_source: dict[str, list[Paragraph]] = {}
+        for p in self.paragraphs:
+            by_source.setdefault(p.source, []).append(p)
+        self._title_numbers = {source: _title_numbers(source, ps) for source, ps in by_source.items()}
         self._bm25 = None
         terms = [content_terms(indexed_text(p)) for p in self.paragraphs]
         self.terms: dict[str, frozenset[str]] = {p.id: frozenset(t) for p, t in zip(self.paragraphs, terms)}
@@ -84,6 +107,10 @@ class Corpus:
     def document_topics(self, source: str) -> set[str]:
         """Words in at least TOPIC_SHARE of the document's paragraphs: what the document is about."""
         return self._topics.get(source, set())
+
+    def title_numbers(self, source: str) -> set[str]:
+        """Numbers that name the document (see _title_numbers)."""
+        return self._title_numbers.get(source, set())
 
     @property
     def sources(self) -> list[str]:

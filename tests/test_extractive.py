@@ -62,6 +62,32 @@ def test_number_rule_skips_paragraphs_without_the_questions_numbers():
     assert loose.short_answer == "Eight soldiers"
 
 
+def test_number_rule_lets_a_question_name_its_document_by_number():
+    reader = ScriptedReader({FIRST: ("Eight soldiers", 3.0), SECOND: ("Five fighters", 1.0)})
+    question = "According to report 2024-17, how many soldiers died near Palmyra?"
+    strict = ExtractiveAnswerer(reader, 2, 0.5, number_rule=True)
+    assert strict.answer(question, evidence(FIRST, SECOND)).abstained
+    named = {"r0.txt": {"2024", "17"}}
+    titled = ExtractiveAnswerer(reader, 2, 0.5, number_rule=True, title_numbers=lambda s: named.get(s, set()))
+    assert titled.answer(question, evidence(FIRST, SECOND)).short_answer == "Eight soldiers"
+
+
+def test_a_documents_title_numbers_come_from_its_name_and_its_title_lines():
+    from rag.retrieve import Corpus
+
+    pdf = [
+        Paragraph("nist-sp-800-207.pdf", 1, 0, 34, "NIST Special Publication 800-207", page=1),
+        Paragraph("nist-sp-800-207.pdf", 2, 35, 49, "Version 1.1", page=1),
+        Paragraph("nist-sp-800-207.pdf", 3, 50, 250, "In 2019 the council met 12 times. " * 5, page=1),
+        Paragraph("nist-sp-800-207.pdf", 4, 251, 270, "Revised in 2020.", page=2),
+        Paragraph("3e7f61a4_2023.txt", 1, 0, 11, "Field notes", page=None),
+    ]
+    corpus = Corpus(pdf)
+    # Long running text on page one, and anything after it, does not name the document; a hashed name neither.
+    assert corpus.title_numbers("nist-sp-800-207.pdf") == {"800", "207", "1.1"}
+    assert corpus.title_numbers("3e7f61a4_2023.txt") == {"2023"}
+
+
 def test_repeat_rule_never_answers_with_the_questions_own_words():
     assert repeats_question("Who attacked the convoy in March?", "March")
     assert repeats_question("How many aircraft fell in the 30 strikes?", "30")

@@ -9,7 +9,7 @@ fitted on validation articles (evals/calibrate.py); below the threshold the syst
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 from rag.answer import ABSTAIN_MESSAGE
 from rag.answer.citations import cite
@@ -61,20 +61,23 @@ class ExtractiveAnswerer:
         threshold: float,
         number_rule: bool = False,
         repeat_rule: bool = False,
+        title_numbers: Callable[[str], set[str]] = lambda source: set(),
     ):
         self._reader = reader
         self._paragraphs_read = paragraphs_read
         self.threshold = threshold
         self._number_rule = number_rule
         self._repeat_rule = repeat_rule
+        self._title_numbers = title_numbers
 
     def read(self, question: str, evidence: Sequence[ScoredParagraph]) -> list[tuple[ScoredParagraph, PassageReading]]:
         """The reader's best span in each of the top paragraphs, best margin first. A span inside a sentence that
         addresses a language model ("ignore previous instructions...") is never an answer."""
         top = list(evidence[: self._paragraphs_read])
         if self._number_rule:  # "how many died in 2019?" is not answered by a paragraph with no 2019
+            # ... but "in NIST SP 800-207, which ..." names the document, not a number its paragraph must state.
             asked = numbers_in(question)
-            top = [e for e in top if asked <= numbers_in(e.paragraph.text)]
+            top = [e for e in top if asked - self._title_numbers(e.paragraph.source) <= numbers_in(e.paragraph.text)]
         readings = self._reader.read(question, [e.paragraph.text for e in top])
         out = []
         for ev, reading in zip(top, readings):

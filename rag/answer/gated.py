@@ -195,14 +195,15 @@ def has_new_answer_of_type(kind: str | None, sentence: str, question: str) -> bo
     return any(not (len(words(t)) == 1 and _is_demonym(t)) for _, _, t in spans)
 
 
-def question_specifics_supported(question: str, paragraph_text: str) -> bool:
+def question_specifics_supported(question: str, paragraph_text: str, title_numbers: set[str] = frozenset()) -> bool:
     """Numbers, years, months and weekdays the question states must be in the evidence paragraph,
-    or the paragraph is about another time or count than the one asked about."""
+    or the paragraph is about another time or count than the one asked about; numbers that name the
+    paragraph's document (``title_numbers``: "NIST SP 800-207") excepted."""
     calendar = _MONTHS | _WEEKDAYS
     asked = {w for w in words(question) if w in calendar}
     # "a two-word phrase", "a four-man cell": a number inside a compound describes, it is not a count asked about.
     counted = numbers_in(re.sub(r"\b[\w]+-(word|man|member|page|point|part|step|way)\b", " ", question))
-    return counted <= numbers_in(paragraph_text) and asked <= set(words(paragraph_text))
+    return counted - title_numbers <= numbers_in(paragraph_text) and asked <= set(words(paragraph_text))
 
 
 def times_agree(question: str, sentence: str) -> bool:
@@ -382,6 +383,8 @@ class CorpusStats(Protocol):
 
     def document_topics(self, source: str) -> set[str]: ...
 
+    def title_numbers(self, source: str) -> set[str]: ...
+
 
 # Words that frame a question rather than say what it is about.
 _QUESTION_FRAME = frozenset(
@@ -432,7 +435,9 @@ class SentenceScorer:
                 per_paragraph[p.id] = {
                     "lex_paragraph": _coverage(q_terms, terms),
                     "missing_idf": _missing_idf(q_terms, terms),
-                    "question_specifics": float(question_specifics_supported(question, context)),
+                    "question_specifics": float(
+                        question_specifics_supported(question, context, self._stats.title_numbers(p.source))
+                    ),
                     "entities": float(all(para or (doc and lax) for (para, doc), lax in zip(support_of, loose))),
                 }
             cand.features = {

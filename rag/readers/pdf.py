@@ -375,7 +375,7 @@ def _close_gaps(text: str, vocabulary: set[str]) -> str:
 # pdfminer's defaults but char_margin 3 (justified lines with wide gaps stay one line) and line_margin 1.2
 # (lines set with generous leading stay one box); vertical text is grouped so that it can be dropped (a
 # rotated stamp up the margin, a rotated divider title); measured on the development corpus by evals/pdf_text.py.
-_LAPARAMS = {"char_margin": 3.0, "line_margin": 1.2, "word_margin": 0.1, "boxes_flow": 0.5, "detect_vertical": True}
+LAPARAMS = {"char_margin": 3.0, "line_margin": 1.2, "word_margin": 0.1, "boxes_flow": 0.5, "detect_vertical": True}
 
 
 def _layouts(data: bytes):
@@ -387,7 +387,7 @@ def _layouts(data: bytes):
     from pdfplumber.utils.exceptions import PdfminerException
 
     try:
-        pdf = pdfplumber.open(io.BytesIO(data), laparams=_LAPARAMS, password="")
+        pdf = pdfplumber.open(io.BytesIO(data), laparams=LAPARAMS, password="")
     except PdfminerException as wrapped:  # pdfplumber wraps what pdfminer raised
         exc = wrapped.args[0] if wrapped.args and isinstance(wrapped.args[0], Exception) else wrapped
         if isinstance(exc, PDFPasswordIncorrect):

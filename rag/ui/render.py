@@ -79,13 +79,14 @@ def answer_meta(answer: Answer) -> str:
 def claims_html(answer: Answer) -> str:
     """What the model said, claim by claim, and what checking made of it: removed claims struck through with
     why, collapsed under the answer (empty when nothing was checked)."""
-    claims = answer.meta.verification.claims if answer.meta.verification else []
-    checked = [c for c in claims if c.verdict != "framing"]
-    if not checked:
+    verification = answer.meta.verification
+    if verification is None or not verification.checked_claims:
         return ""
+    shown = [c for c in verification.claims if c.verdict != "framing"]  # restatements shown, not counted
+    checked = verification.checked_claims
     removed = sum(c.verdict == "removed" for c in checked)
     rows = []
-    for c in checked:
+    for c in shown:
         p = "" if c.probability is None else f" · P(supported) {c.probability:.2f}"
         if c.verdict == "removed":
             why = esc(c.reason or "not supported")
