@@ -16,7 +16,7 @@ from rag.text import sentence_spans
 from rag.types import Chunk, Paragraph, SentenceKey
 
 # Bump when splitting or chunking changes: it is part of the index fingerprint.
-CHUNKING_VERSION = "p4"  # p4: a " | " table row is never a heading; PDF text from pdfminer layout analysis
+CHUNKING_VERSION = "p5"  # p5: PDF glyphs with no character read as U+FFFD, scanned pages OCR'd
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")

@@ -38,6 +38,8 @@ def test_words_whole_ligatures_folded_and_hyphenation_undone():
     # A compound the document writes with its hyphen keeps it across a line end or a gap.
     assert "end-to-end" in read("cncf-software-supply-chain-best-practices-2021")[0].text
     assert "public law 113-274 on December 18, 2014" in read("nist-cybersecurity-framework-1-1")[0].text
+    # Math glyphs with no character mapping read as one replacement character, not "(cid:107)".
+    assert "(cid:" not in text and "placeholder \ufffd then" in text
 
 
 def test_two_column_reading_order():

@@ -44,6 +44,7 @@ _BULLET = re.compile(r"^(?:[•▪◦●■□‣∙·*–-]|\(?\d{1,2}[.)]|\(?[
 _FOOTNOTE_START = re.compile(r"^\d{1,3}\s*\S")
 _WORD = re.compile(r"\w+(?:-\w+)*")
 _ITALIC = re.compile(r"italic|oblique", re.I)
+_UNMAPPED_GLYPH = re.compile(r"\(cid:\d+\)")
 _HYPHEN_GAP = re.compile(r"(\w+)- (\w[\w-]*)")
 # A Tesseract line box over the font size: measured 0.93-0.96 on 8, 11 and 13 pt Helvetica scanned at 200 dpi.
 OCR_SIZE_RATIO = 0.95
@@ -77,7 +78,9 @@ class _Box:
 
 def _clean(text: str) -> str:
     text = unicodedata.normalize("NFKC", _CONTROL.sub("", text))
-    return " ".join(text.split())
+    # A glyph the font maps to no character (a math symbol in a custom font): pdfminer writes "(cid:107)"; the
+    # quote shows one replacement character where the symbol stood, not an id that reads as text.
+    return " ".join(_UNMAPPED_GLYPH.sub("\ufffd", text).split())
 
 
 def _page_boxes(layout) -> list[_Box]:
