@@ -265,7 +265,7 @@ class Library:
             calibration.threshold if threshold is None else threshold,
             calibration.number_rule,
             calibration.repeat_rule,
-            lambda source: self._corpus_now().title_numbers(source),
+            lambda source: self._corpus_now().title(source).numbers,
         )
 
     def answer_policy(self) -> AnswerPolicy:

@@ -35,24 +35,32 @@ def reciprocal_rank_fusion(
 
 # A word in this share of a document's paragraphs is its subject ("ISIS" in a report on ISIS).
 TOPIC_SHARE = 0.3
-# A document's title lines: short paragraphs on its first page (or, without pages, among its first few).
+# A document's title lines: short paragraphs on its first page (or, without pages, its first paragraph).
 TITLE_LINE_CHARS = 120
-TITLE_PARAGRAPHS_UNPAGED = 5
 
 
-def _title_numbers(source: str, paragraphs: Sequence[Paragraph]) -> set[str]:
-    """Numbers that name a document: in its file name ("nist-sp-800-207.pdf") or its title lines ("Special
-    Publication 800-207", "Version 1.1", "March 2023"). A question that names the document by them ("in NIST SP
-    800-207, which ...") does not ask about a paragraph stating them."""
-    front = (
-        [p for p in paragraphs if p.page == 1]
-        if any(p.page for p in paragraphs)
-        else paragraphs[:TITLE_PARAGRAPHS_UNPAGED]
+@dataclass(frozen=True)
+class DocumentTitle:
+    """What names a document: the words and numbers of its file name ("nist-sp-800-207.pdf") and of its title
+    lines ("NIST Special Publication 800-207", "Version 1.1"). A question naming the document by them ("in NIST
+    SP 800-207, which ...", "the Yellow Paper's fee schedule") does not ask for a paragraph that restates them."""
+
+    words: frozenset[str]
+    numbers: frozenset[str]
+
+
+def document_title(source: str, paragraphs: Sequence[Paragraph]) -> DocumentTitle:
+    front = [p for p in paragraphs if p.page == 1] if any(p.page for p in paragraphs) else list(paragraphs[:1])
+    lines = " ".join(p.text for p in front if len(p.text) <= TITLE_LINE_CHARS)
+    # Whole parts of the name only: "3e7f61a4" in a hashed file name is neither a word nor a number.
+    parts = [part for part in re.split(r"[^0-9A-Za-z]+", source.rsplit(".", 1)[0]) if part]
+    return DocumentTitle(
+        frozenset({part.lower() for part in parts if part.isalpha()} | set(words(lines))),
+        frozenset({part for part in parts if part.isdigit()} | numbers_in(lines)),
     )
-    title = " ".join(p.text for p in front if len(p.text) <= TITLE_LINE_CHARS)
-    # Whole numeric parts of the name only: "3e7f61a4" in a hashed file name states no number.
-    named = {part for part in re.split(r"[^0-9A-Za-z]+", source.rsplit(".", 1)[0]) if part.isdigit()}
-    return named | numbers_in(title)
+
+
+_NO_TITLE = DocumentTitle(frozenset(), frozenset())
 
 
 class Corpus:
@@ -80,7 +88,7 @@ class Corpus:
         by_source: dict[str, list[Paragraph]] = {}
         for p in self.paragraphs:
             by_source.setdefault(p.source, []).append(p)
-        self._title_numbers = {source: _title_numbers(source, ps) for source, ps in by_source.items()}
+        self._titles = {source: document_title(source, ps) for source, ps in by_source.items()}
         self._bm25 = None
         terms = [content_terms(indexed_text(p)) for p in self.paragraphs]
         self.terms: dict[str, frozenset[str]] = {p.id: frozenset(t) for p, t in zip(self.paragraphs, terms)}
@@ -108,9 +116,9 @@ class Corpus:
         """Words in at least TOPIC_SHARE of the document's paragraphs: what the document is about."""
         return self._topics.get(source, set())
 
-    def title_numbers(self, source: str) -> set[str]:
-        """Numbers that name the document (see _title_numbers)."""
-        return self._title_numbers.get(source, set())
+    def title(self, source: str) -> DocumentTitle:
+        """The words and numbers that name the document (see DocumentTitle)."""
+        return self._titles.get(source, _NO_TITLE)
 
     @property
     def sources(self) -> list[str]:

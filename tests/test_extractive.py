@@ -72,7 +72,7 @@ def test_number_rule_lets_a_question_name_its_document_by_number():
     assert titled.answer(question, evidence(FIRST, SECOND)).short_answer == "Eight soldiers"
 
 
-def test_a_documents_title_numbers_come_from_its_name_and_its_title_lines():
+def test_a_documents_title_comes_from_its_name_and_its_title_lines():
     from rag.retrieve import Corpus
 
     pdf = [
@@ -84,8 +84,11 @@ def test_a_documents_title_numbers_come_from_its_name_and_its_title_lines():
     ]
     corpus = Corpus(pdf)
     # Long running text on page one, and anything after it, does not name the document; a hashed name neither.
-    assert corpus.title_numbers("nist-sp-800-207.pdf") == {"800", "207", "1.1"}
-    assert corpus.title_numbers("3e7f61a4_2023.txt") == {"2023"}
+    nist = corpus.title("nist-sp-800-207.pdf")
+    assert nist.numbers == {"800", "207", "1.1"}
+    assert {"nist", "sp", "special", "publication", "version"} <= nist.words and "council" not in nist.words
+    hashed = corpus.title("3e7f61a4_2023.txt")
+    assert hashed.numbers == {"2023"} and hashed.words == {"field", "notes"}
 
 
 def test_repeat_rule_never_answers_with_the_questions_own_words():

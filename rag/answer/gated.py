@@ -23,6 +23,7 @@ from rag.answer.extractive import ExtractiveResult
 from rag.answer.injection import looks_like_injection
 from rag.paragraphs import paragraph_sentences
 from rag.reader.read import Reader
+from rag.retrieve import DocumentTitle
 from rag.text import content_terms, number_words_to_digits, numbers_in, stem, words
 from rag.types import Paragraph, ScoredParagraph, ShortSpan
 
@@ -383,7 +384,7 @@ class CorpusStats(Protocol):
 
     def document_topics(self, source: str) -> set[str]: ...
 
-    def title_numbers(self, source: str) -> set[str]: ...
+    def title(self, source: str) -> DocumentTitle: ...
 
 
 # Words that frame a question rather than say what it is about.
@@ -426,18 +427,21 @@ class SentenceScorer:
             if p.id not in per_paragraph:
                 context = f"{p.section or ''} {p.text}"
                 terms = set(content_terms(context))
-                doc_words = self._stats.document_words(p.source)
+                title = self._stats.title(p.source)
+                doc_words = self._stats.document_words(p.source) | title.words
                 topics = self._stats.document_topics(p.source)
-                # A source the question is attributed to ("according to Al Mayadeen"), or the document's
-                # subject ("ISIS" in a report on ISIS), need only be in the document, not in the paragraph.
-                loose = [attribution or all(w in topics for w in tokens) for _, tokens, attribution in names]
+                # A source the question is attributed to ("according to Al Mayadeen"), the document's subject
+                # ("ISIS" in a report on ISIS), or the document itself ("in NIST SP 800-207", "the Yellow
+                # Paper's") need only be in the document or its name, not in the paragraph.
+                loose = [
+                    attribution or all(w in topics for w in tokens) or all(w in title.words for w in tokens)
+                    for _, tokens, attribution in names
+                ]
                 support_of = [entity_support(e, context, doc_words) for e, _, _ in names]
                 per_paragraph[p.id] = {
                     "lex_paragraph": _coverage(q_terms, terms),
                     "missing_idf": _missing_idf(q_terms, terms),
-                    "question_specifics": float(
-                        question_specifics_supported(question, context, self._stats.title_numbers(p.source))
-                    ),
+                    "question_specifics": float(question_specifics_supported(question, context, title.numbers)),
                     "entities": float(all(para or (doc and lax) for (para, doc), lax in zip(support_of, loose))),
                 }
             cand.features = {
