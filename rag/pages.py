@@ -10,6 +10,8 @@ import io
 import unicodedata
 from dataclasses import dataclass
 
+from rag.readers.ocr import tesseract_available
+
 # 1.5 x 72 dpi: body type comes out at a readable size on screen, and a page is a few hundred KB as PNG.
 RENDER_SCALE = 1.5
 _HIGHLIGHT = (255, 204, 0, 90)  # translucent amber: the type stays readable through it
@@ -60,12 +62,26 @@ def _page_chars(layout) -> list:
 
 def quote_boxes(layout, quote: str) -> list[tuple[float, float, float, float]]:
     """The quote's lines on a pdfminer page, as (x0, y0, x1, y1) in PDF points, one per line it covers."""
-    chars = _page_chars(layout)
+    return _match(((ch.get_text(), (ch.x0, ch.y0, ch.x1, ch.y1)) for ch in _page_chars(layout)), quote)
+
+
+def _ocr_pieces(data: bytes, page: int, height: float):
+    """A scanned page's lines as Tesseract reads them (the same reading ingest did), in PDF points."""
+    from rag.readers.ocr import ocr_page
+
+    for paragraph in ocr_page(data, page - 1):
+        for ln in paragraph:
+            yield ln.text, (ln.x0, height - ln.bottom, ln.x1, height - ln.top)
+
+
+def _match(pieces, quote: str) -> list[tuple[float, float, float, float]]:
+    """Where the quote's letters run on the page: one box per printed line, from (text, box) pieces in
+    reading order (characters of a text page, or OCR lines of a scanned one)."""
     flat, owner = [], []
-    for ch in chars:
-        for c in _letters(ch.get_text()):
+    for text, box in pieces:
+        for c in _letters(text):
             flat.append(c)
-            owner.append(ch)
+            owner.append(box)
     text, target = "".join(flat), _letters(quote)
     # A quote that runs over a page break is found by its half on this page.
     halves = [target[: len(target) // 2], target[len(target) // 2 :]] if len(target) >= 40 else []
@@ -78,11 +94,11 @@ def quote_boxes(layout, quote: str) -> list[tuple[float, float, float, float]]:
     if at < 0:
         return []
     lines: dict[int, list[float]] = {}
-    for ch in owner[at : at + len(target)]:
-        key = round(ch.y0)  # one printed line: characters on the same baseline (give or take a point)
+    for x0, y0, x1, y1 in owner[at : at + len(target)]:
+        key = round(y0)  # one printed line: pieces on the same baseline (give or take a point)
         key = next((k for k in lines if abs(k - key) <= 2), key)
-        box = lines.setdefault(key, [ch.x0, ch.y0, ch.x1, ch.y1])
-        box[0], box[1], box[2], box[3] = min(box[0], ch.x0), min(box[1], ch.y0), max(box[2], ch.x1), max(box[3], ch.y1)
+        box = lines.setdefault(key, [x0, y0, x1, y1])
+        box[0], box[1], box[2], box[3] = min(box[0], x0), min(box[1], y0), max(box[2], x1), max(box[3], y1)
     return [tuple(b) for b in lines.values()]
 
 
@@ -98,8 +114,11 @@ def render_page(data: bytes, page: int, quote: str = "") -> PageImage:
         if not 1 <= page <= len(pdf.pages):
             raise ValueError(f"page {page} is not in this PDF ({len(pdf.pages)} pages)")
         plumbed = pdf.pages[page - 1]
-        found = quote_boxes(plumbed.layout, quote) if quote.strip() else []
         height = float(plumbed.height)
+        found = quote_boxes(plumbed.layout, quote) if quote.strip() else []
+        scanned = bool(plumbed.images) and not _page_chars(plumbed.layout)
+    if quote.strip() and scanned and tesseract_available():  # its text came from OCR at ingest: read it so again
+        found = _match(_ocr_pieces(data, page, height), quote)
     doc = pypdfium2.PdfDocument(data)
     try:
         image = doc[page - 1].render(scale=RENDER_SCALE).to_pil().convert("RGBA")

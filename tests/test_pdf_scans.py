@@ -102,3 +102,11 @@ def test_without_tesseract_a_wholly_scanned_pdf_fails_saying_what_to_install(rep
     monkeypatch.setattr(pdf, "tesseract_available", lambda: False)
     with pytest.raises(ReadError, match="Tesseract"):
         extract(tmp_path / "scan.pdf", _scanned(report_pdf, [0]))
+
+
+@needs_tesseract
+def test_the_cited_page_of_a_scan_highlights_the_quote_from_ocr(report_pdf):
+    from rag.pages import cited_page
+
+    image = cited_page(_scanned(report_pdf, [0]), 1, "Construction is expected to cost 2.4 million dollars")
+    assert len(image.boxes) == 1 and image.boxes[0].x1 - image.boxes[0].x0 > 200
