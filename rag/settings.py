@@ -40,7 +40,7 @@ class Settings(BaseSettings):
         "trained reader alone, rag/reader). Both give the reader's short answer.",
     )
     min_support: float = Field(
-        0.04,
+        0.32,
         ge=0.0,
         le=1.0,
         description="'gated': abstain when the best sentence's support probability is below this "
