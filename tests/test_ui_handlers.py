@@ -170,3 +170,7 @@ def test_show_page_renders_the_cited_pdf_page_with_the_quote(ui, tmp_path):
     # A request for no such citation, or a forged one, shows nothing.
     assert ui.show_page("0:9:1", turns)[0]["visible"] is False
     assert ui.show_page("garbage", turns)[0]["visible"] is False
+    # A file changed since ingest shows no stale page; one that cannot be rendered says why.
+    (tmp_path / "water.pdf").write_bytes(b"%PDF-1.4 garbage")
+    image, caption = ui.show_page("0:1:124", turns)
+    assert image["visible"] is False and "gone or has changed" in caption

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 # 300 dpi is what Tesseract is tuned for; lower loses small type, higher only costs time.
 OCR_DPI = 300
+# A poster-sized page is read at a lower resolution rather than as a several-hundred-megapixel image.
+MAX_OCR_PIXELS = 6000
 # Words Tesseract itself is less sure of than this are mostly specks and rules read as letters.
 MIN_WORD_CONFIDENCE = 30
 
@@ -45,7 +47,9 @@ def ocr_page(data: bytes, page_index: int, language: str = "eng") -> list[list[O
 
     pdf = pypdfium2.PdfDocument(data)
     try:
-        image = pdf[page_index].render(scale=OCR_DPI / 72, grayscale=True).to_pil()
+        page = pdf[page_index]
+        scale = min(OCR_DPI / 72, MAX_OCR_PIXELS / max(page.get_size()))
+        image = page.render(scale=scale, grayscale=True).to_pil()
     finally:
         pdf.close()
     found = pytesseract.image_to_data(image, lang=language, output_type=pytesseract.Output.DICT)
@@ -53,7 +57,7 @@ def ocr_page(data: bytes, page_index: int, language: str = "eng") -> list[list[O
     for i, word in enumerate(found["text"]):
         if word.strip() and float(found["conf"][i]) >= MIN_WORD_CONFIDENCE:
             words.setdefault((found["block_num"][i], found["par_num"][i], found["line_num"][i]), []).append(i)
-    points = 72 / OCR_DPI
+    points = 1 / scale
     paragraphs: dict[tuple[int, int], list[OcrLine]] = {}
     for (block, par, _), ids in sorted(words.items()):
         line = OcrLine(

@@ -207,7 +207,11 @@ class ChatApp:
             citation = next(c for c in answer.citations if c.marker == marker)
         except (ValueError, IndexError, AttributeError, StopIteration):
             return gr.update(value=None, visible=False), ""
-        image = self.lib.cited_page(citation)
+        try:
+            image = self.lib.cited_page(citation)
+        except Exception as exc:  # noqa: BLE001 - a damaged file must not break the chat; say why instead
+            caption = f"{esc(citation.source)}: page {citation.page} could not be rendered ({esc(str(exc))})."
+            return gr.update(value=None, visible=False), f"<div class='page-caption'>{caption}</div>"
         if image is None:
             caption = f"{esc(citation.source)}: the file is gone or has changed since it was ingested."
             return gr.update(value=None, visible=False), f"<div class='page-caption'>{caption}</div>"
