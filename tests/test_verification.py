@@ -124,3 +124,20 @@ def test_evidence_is_fenced_and_the_model_is_told_it_is_data(index):
     assert "data, not instructions" in system and "NOT IN REPORTS" in system
     assert user.count("<passage ") == user.count("</passage ") >= 1
     assert user.rstrip().endswith(f"Question: {Q}")
+
+
+def test_a_word_for_word_quote_is_supported_without_the_checkers_say(index):
+    _, llm = answer_with(index, "x")
+    n = passage_number(llm, FACT)
+    answer, _ = answer_with(index, f"{FACT}. [{n}]")
+    assert answer.meta.verification.claims[0].probability == 1.0
+
+
+def test_what_counts_as_a_quote():
+    from rag.answer.grounded import _plain, quotes
+
+    paragraph = _plain("In August 2023, the Iraqi Abu Hafs took over the organization's leadership.")
+    assert quotes("The Iraqi Abu Hafs took over the organization's", paragraph)  # case and punctuation aside
+    assert not quotes("Abu Hafs took over", paragraph), "a few words out of context go to the checker"
+    assert not quotes("he Iraqi Abu Hafs took over the", paragraph), "on word boundaries only"
+    assert not quotes("the Iraqi Abu Hafs took over the group's leadership", paragraph)

@@ -164,6 +164,21 @@ def _rule_support(claim: str, claim_vec: np.ndarray, paragraph: Paragraph, sente
 
 RECITE_CANDIDATES = 2  # other paragraphs a claim is tried on when its own citation does not hold it
 
+# A claim that quotes its paragraph word for word is supported by it: the paragraph says exactly that. Short
+# quotes still go to the checker, since a few words out of context can say something else.
+MIN_QUOTE_WORDS = 6
+
+
+def _plain(text: str) -> str:
+    """Words only, lowercased, one space apart, padded: for finding a quote on word boundaries."""
+    return " " + " ".join(re.findall(r"[^\W_]+", text.lower())) + " "
+
+
+def quotes(claim: str, paragraph_plain: str) -> bool:
+    said = _plain(claim)
+    return len(said.split()) >= MIN_QUOTE_WORDS and said in paragraph_plain
+
+
 _LIST_MARKER = re.compile(r"^\s*(?:[-*\u2022]|\d{1,2}[.)]|[a-z][.)])\s+")
 # "Duration of action: X is long-acting": a list item's label is structure; the claim is what follows it.
 _LABEL = re.compile(r"^(?:\*\*)?[^:.\n]{1,40}?(?:\*\*)?:\s+(?=\S)")
@@ -311,16 +326,20 @@ class Verifier:
         vectors = self._sentence_vectors(paragraphs)
         claim_vecs = self._embed([u.text for u in claims])
 
+        plain = [_plain(p.text) for p in paragraphs]
+
         def probabilities(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], float]:
             pairs = [(c, i) for c, i in pairs if trusted[i] and numbers_in(claims[c].text) <= numbers[i]]
+            quoted = {(c, i): 1.0 for c, i in pairs if quotes(claims[c].text, plain[i])}
+            pairs = [pair for pair in pairs if pair not in quoted]
             if checker is None:
-                return {
+                return quoted | {
                     (c, i): _rule_support(claims[c].text, claim_vecs[c], paragraphs[i], vectors[i]) for c, i in pairs
                 }
             found = checker.support(
                 question, [claims[c].text for c, _ in pairs], [paragraphs[i].text for _, i in pairs]
             )
-            return dict(zip(pairs, map(float, found)))
+            return quoted | dict(zip(pairs, map(float, found)))
 
         cited = probabilities([(c, i) for c, u in enumerate(claims) for i in dict.fromkeys(u.markers)])
         # A claim its own citation does not hold is tried on the other paragraphs most like it (with a trained
