@@ -21,6 +21,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -44,27 +45,33 @@ class Question:
     labels: np.ndarray  # 1 where the sentence states a gold answer in the gold paragraph
 
 
-def collect(set_path: Path, index: Path) -> list[Question]:
-    items, corpus = evals.load_set(set_path, ROOT / "seeds", index)
-    lib = rag.open(index)
-    lib.ingest([corpus])
+def _questions(lib, asked: list[tuple[str, bool, list[str], Callable[[str], bool]]]) -> list[Question]:
+    """Every candidate sentence's features for each (question, answerable, answers, holds-the-evidence) row."""
     scorer = lib.sentence_scorer()
     out = []
-    for item in items:
-        cands = scorer.features(item.question, lib.retrieve(item.question))
+    for question, answerable, answers, holds_evidence in asked:
+        cands = scorer.features(question, lib.retrieve(question))
         feats = np.array([[c.features[k] for k in KEYS] for c in cands]).reshape(-1, len(KEYS))
         gates = np.array([all(c.features[g] >= 1.0 for g in extractive.GATES) for c in cands], dtype=bool)
         labels = np.array(
             [
-                item.answerable
-                and item.evidence in c.evidence.paragraph.text
-                and evals.is_correct(c.text, item.answers)
+                answerable and holds_evidence(c.evidence.paragraph.text) and evals.is_correct(c.text, answers)
                 for c in cands
             ],
             dtype=float,
         )
-        out.append(Question(item.answerable, feats, gates, labels))
+        out.append(Question(answerable, feats, gates, labels))
     return out
+
+
+def collect(set_path: Path, index: Path) -> list[Question]:
+    items, corpus = evals.load_set(set_path, ROOT / "seeds", index)
+    lib = rag.open(index)
+    lib.ingest([corpus])
+    return _questions(
+        lib,
+        [(i.question, i.answerable, i.answers, lambda text, ev=i.evidence: ev in text) for i in items],
+    )
 
 
 def collect_real_reports(index: Path) -> list[Question]:
@@ -78,23 +85,13 @@ def collect_real_reports(index: Path) -> list[Question]:
     ]
     lib = rag.open(index)
     lib.ingest(sorted(REAL_REPORTS.glob("*.pdf")))
-    scorer = lib.sentence_scorer()
-    out = []
-    for row in rows:
-        cands = scorer.features(row["question"], lib.retrieve(row["question"]))
-        feats = np.array([[c.features[k] for k in KEYS] for c in cands]).reshape(-1, len(KEYS))
-        gates = np.array([all(c.features[g] >= 1.0 for g in extractive.GATES) for c in cands], dtype=bool)
-        labels = np.array(
-            [
-                row["answerable"]
-                and holds(c.evidence.paragraph.text, row["evidence"])
-                and evals.is_correct(c.text, row["answers"])
-                for c in cands
-            ],
-            dtype=float,
-        )
-        out.append(Question(row["answerable"], feats, gates, labels))
-    return out
+    return _questions(
+        lib,
+        [
+            (r["question"], r["answerable"], r["answers"], lambda text, ev=r.get("evidence", ""): holds(text, ev))
+            for r in rows
+        ],
+    )
 
 
 def fit(questions: list[Question], l2: float = 1.0, steps: int = 50) -> tuple[np.ndarray, float]:

@@ -135,7 +135,7 @@ class Index:
         on_wait: Callable[[], None] | None = None,
     ) -> IngestReport:
         """Add new and changed files, drop files gone from ingested folders. One writer at a time: see
-        ``_writing`` for ``wait``/``on_wait``."""
+        ``writing`` for ``wait``/``on_wait``."""
         started = time.perf_counter()
         report = IngestReport()
         candidates, problems, roots = discover([Path(p) for p in paths])

@@ -60,11 +60,6 @@ def _page_chars(layout) -> list:
     return chars
 
 
-def quote_boxes(layout, quote: str) -> list[tuple[float, float, float, float]]:
-    """The quote's lines on a pdfminer page, as (x0, y0, x1, y1) in PDF points, one per line it covers."""
-    return _match(((ch.get_text(), (ch.x0, ch.y0, ch.x1, ch.y1)) for ch in _page_chars(layout)), quote)
-
-
 def _ocr_pieces(data: bytes, page: int, height: float):
     """A scanned page's lines as Tesseract reads them (the same reading ingest did), in PDF points."""
     from rag.readers.ocr import ocr_page
@@ -75,8 +70,8 @@ def _ocr_pieces(data: bytes, page: int, height: float):
 
 
 def _match(pieces, quote: str) -> list[tuple[float, float, float, float]]:
-    """Where the quote's letters run on the page: one box per printed line, from (text, box) pieces in
-    reading order (characters of a text page, or OCR lines of a scanned one)."""
+    """Where the quote's letters run on the page: one box per printed line, as (x0, y0, x1, y1) in PDF points,
+    from (text, box) pieces in reading order (characters of a text page, or OCR lines of a scanned one)."""
     flat, owner = [], []
     for text, box in pieces:
         for c in _letters(text):
@@ -115,10 +110,13 @@ def render_page(data: bytes, page: int, quote: str = "") -> PageImage:
             raise ValueError(f"page {page} is not in this PDF ({len(pdf.pages)} pages)")
         plumbed = pdf.pages[page - 1]
         height = float(plumbed.height)
-        found = quote_boxes(plumbed.layout, quote) if quote.strip() else []
-        scanned = bool(plumbed.images) and not _page_chars(plumbed.layout)
+        chars = _page_chars(plumbed.layout)
+        scanned = bool(plumbed.images) and not chars
+    found = []
     if quote.strip() and scanned and tesseract_available():  # its text came from OCR at ingest: read it so again
         found = _match(_ocr_pieces(data, page, height), quote)
+    elif quote.strip():
+        found = _match(((ch.get_text(), (ch.x0, ch.y0, ch.x1, ch.y1)) for ch in chars), quote)
     doc = pypdfium2.PdfDocument(data)
     try:
         image = doc[page - 1].render(scale=RENDER_SCALE).to_pil().convert("RGBA")
