@@ -4,23 +4,20 @@
 
 The questions are those of the SQuAD 2.0 articles the reader was *not* trained on (their names are in
 rag/reader/weights/reader.json), and evals/dev_qa.jsonl on the sample reports, each set weighing the same:
-the corpus is ingested, every question is retrieved and read as the product does, and the best span's margin
-over "no answer" is recorded with whether its sentence holds a gold answer. A logistic fit turns the margin
-into P(right); the threshold, the number of paragraphs read and two language-general rules (a number the
-question states must be in the paragraph; an answer may not merely repeat the question) are the ones that
-get most questions right (answers right + correct abstentions), among those that keep, on the report
-questions, the operating point the product promises (abstention recall and false-abstention rate in
-evals/thresholds.json).
+the corpus is ingested, every question is retrieved and read as the product does, and each of the top
+paragraphs' best span is recorded with its features (rag.answer.extractive.reading_features) and whether its
+sentence holds a gold answer. A logistic fit over those features gives P(right); the product answers with
+the most probable reading. The number of paragraphs read and the threshold are those that get most questions
+right (answers right + correct abstentions), among those that keep, on the report questions, the operating
+point the product promises (abstention recall and false-abstention rate in evals/thresholds.json).
 The seed set (evals/seed_qa.jsonl) is the test set: never read here.
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -30,16 +27,16 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import rag  # noqa: E402
 from rag import evals  # noqa: E402
-from rag.answer.extractive import ExtractiveAnswerer, repeats_question, sentence_around  # noqa: E402
+from rag.answer.extractive import sentence_around  # noqa: E402
 from rag.reader.model import CONFIG_FILE, WEIGHTS_DIR  # noqa: E402
-from rag.reader.read import CALIBRATION_FILE  # noqa: E402
-from rag.text import content_terms, numbers_in, words  # noqa: E402
+from rag.reader.read import CALIBRATION_FILE, Calibration  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SQUAD_TRAIN = ROOT.parent / "shared" / "benchmarks" / "squad2-dev-train" / "data.json"
 DEV_QA = ROOT / "evals" / "dev_qa.jsonl"
 THRESHOLDS = ROOT / "evals" / "thresholds.json"
-MAX_READ = 6
+MAX_READ = 4
+RIDGE = 1.0  # on standardized features: a little shrinkage, for 13 weights over ~1,700 questions
 
 
 def validation_set(weights: Path, out: Path) -> Path:
@@ -56,110 +53,99 @@ def validation_set(weights: Path, out: Path) -> Path:
     return out
 
 
-def coverage(question: str, sentence: str) -> float:
-    """Share of the question's content terms that the answer's sentence states (recorded for analysis)."""
-    asked = set(content_terms(question))
-    return len(asked & set(content_terms(sentence))) / len(asked) if asked else 0.0
-
-
-def names_in(question: str) -> set[str]:
-    """The question's capitalised words after its first (names, mostly), lowercased (recorded for analysis)."""
-    said = re.findall(r"\w+", question)
-    return {w.lower() for w in said[1:] if w[0].isupper()}
-
-
 def collect(set_path: Path, index: Path, weights: Path, limit: int | None = None) -> list[dict]:
-    """Per question: for each of the top MAX_READ paragraphs, the reader's margin, whether its sentence is
-    right, and whether the paragraph states the numbers the question does."""
+    """Per question: for each of the top MAX_READ paragraphs, its best span's features and whether the
+    span's sentence holds a gold answer."""
     items, corpus = evals.load_set(set_path, ROOT / "seeds", index)
     items = items[:limit] if limit else items
-    lib = rag.open(settings=rag.Settings(index=index, reader_weights=weights, answerer="reader"))
+    settings = rag.Settings(index=index, reader_weights=weights, answerer="reader", reader_k=MAX_READ)
+    lib = rag.open(settings=settings)
     lib.ingest([corpus])
-    answerer = ExtractiveAnswerer(lib.reader, MAX_READ, 0.0, number_rule=False)  # every reading, no rule
+    answerer = lib.reader_answerer()
     rows = []
     for n, item in enumerate(items, 1):
         evidence = lib.retrieve(item.question)
         rank = {e.paragraph.id: i for i, e in enumerate(evidence, 1)}
-        passages = []
-        for ev, reading in answerer.read(item.question, evidence):
-            s, e = sentence_around(ev, reading.start, reading.end)
-            passages.append(
-                {
-                    "rank": rank[ev.paragraph.id],
-                    "margin": reading.margin,
-                    "null_score": reading.null_score,
-                    "coverage": coverage(item.question, ev.paragraph.text[s:e]),
-                    "names_stated": names_in(item.question) <= set(words(ev.paragraph.text)),
-                    "right": item.answerable and evals.is_correct(ev.paragraph.text[s:e], item.answers),
-                    "numbers_stated": numbers_in(item.question) <= numbers_in(ev.paragraph.text),
-                    "repeats_question": repeats_question(item.question, ev.paragraph.text[reading.start : reading.end]),
-                }
-            )
-        rows.append({"set": set_path.name, "id": item.id, "answerable": item.answerable, "passages": passages})
+        readings = []
+        for r in answerer.read(item.question, evidence):
+            s, e = sentence_around(r.evidence, r.span.start, r.span.end)
+            right = item.answerable and evals.is_correct(r.evidence.paragraph.text[s:e], item.answers)
+            readings.append({**r.features, "rank": rank[r.evidence.paragraph.id], "right": right})
+        rows.append({"set": set_path.name, "id": item.id, "answerable": item.answerable, "readings": readings})
         if n % 200 == 0:
             print(f"  {n}/{len(items)} questions read", file=sys.stderr, flush=True)
     return rows
 
 
-def decide(rows: list[dict], k: int, number_rule: bool, repeat_rule: bool):
-    """Each question's best margin among the top k paragraphs (minus those failing the rules), whether that
-    answer is right, whether the question is answerable, and its weight (each set weighs the same in all);
-    questions with no reading get -inf."""
-    margins, right, answerable, weights = [], [], [], []
+def question_weights(rows: list[dict]) -> np.ndarray:
+    """Each set weighs the same in all, its questions equally."""
     sizes: dict[str, int] = {}
     for row in rows:
         sizes[row["set"]] = sizes.get(row["set"], 0) + 1
+    return np.array([1.0 / (sizes[row["set"]] * len(sizes)) for row in rows])
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, weights: np.ndarray, steps: int = 50) -> tuple[np.ndarray, float]:
+    """P(y) = sigmoid(x @ w + b), weighted, by Newton's method, ridge on standardized features; the weights
+    come back on the features' own scale."""
+    mean, scale = x.mean(0), x.std(0) + 1e-9
+    X = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
+    weights = weights / weights.mean()
+    ridge = np.diag([RIDGE] * x.shape[1] + [0.0])
+    w = np.zeros(X.shape[1])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-X @ w))
+        grad = X.T @ (weights * (p - y)) + ridge @ w
+        hess = X.T @ (X * (weights * p * (1 - p))[:, None]) + ridge + 1e-9 * np.eye(len(w))
+        w -= np.linalg.solve(hess, grad)
+    coef = w[:-1] / scale
+    return coef, float(w[-1] - coef @ mean)
+
+
+def fit(rows: list[dict], k: int, names: list[str]) -> Calibration:
+    """The logistic model over the readings of the top k paragraphs (each question weighing its set's share)."""
+    x, y, w = [], [], []
+    for row, weight in zip(rows, question_weights(rows)):
+        for r in row["readings"]:
+            if r["rank"] <= k:
+                x.append([r[n] for n in names])
+                y.append(float(r["right"]))
+                w.append(weight)
+    coef, intercept = fit_logistic(np.array(x), np.array(y), np.array(w))
+    return Calibration(dict(zip(names, map(float, coef))), intercept, 0.5, k)
+
+
+def decide(rows: list[dict], calibration: Calibration) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per question, as the product decides: the most probable reading among the top k paragraphs, whether
+    it is right and whether the question is answerable (no reading: probability 0)."""
+    probability, right, answerable = [], [], []
     for row in rows:
-        cands = [
-            p
-            for p in row["passages"]
-            if p["rank"] <= k
-            and (p["numbers_stated"] or not number_rule)
-            and not (repeat_rule and p["repeats_question"])
-        ]
-        best = max(cands, key=lambda p: p["margin"], default=None)
-        margins.append(best["margin"] if best else -np.inf)
-        right.append(bool(best and best["right"]))
+        readings = [r for r in row["readings"] if r["rank"] <= calibration.reader_k]
+        scored = [(calibration.probability(r), r["right"]) for r in readings]
+        best = max(scored, default=(0.0, False), key=lambda pr: pr[0])
+        probability.append(best[0])
+        right.append(bool(best[1]))
         answerable.append(row["answerable"])
-        weights.append(1.0 / (sizes[row["set"]] * len(sizes)))
-    return np.array(margins), np.array(right), np.array(answerable), np.array(weights)
+    return np.array(probability), np.array(right), np.array(answerable)
 
 
 def best_cut(
-    margins: np.ndarray,
-    right: np.ndarray,
-    answerable: np.ndarray,
-    weights: np.ndarray,
-    contract: np.ndarray | None = None,
+    probability: np.ndarray, right: np.ndarray, answerable: np.ndarray, weights: np.ndarray, contract: np.ndarray
 ) -> tuple[float, float]:
-    """The margin cut with most questions right (weighted): answers right above it, abstentions on
-    unanswerable questions below. Where ``contract`` marks the report questions, only cuts that keep the
-    product's promised operating point on them (evals/thresholds.json: abstention recall and false-abstention
-    rate) are taken, if any does."""
+    """The threshold with most questions right (weighted): answers right at or above it, abstentions on
+    unanswerable questions below. Only thresholds that keep the product's promised operating point on the
+    report questions (``contract``; evals/thresholds.json: abstention recall and false-abstention rate) are
+    taken, if any does."""
     bounds = json.loads(THRESHOLDS.read_text())["seed_qa"]
-    best, kept = (-1.0, 0.0), (-1.0, 0.0)
-    for cut in np.unique(np.concatenate([margins[np.isfinite(margins)], [np.inf]])):
-        answered = margins >= cut
+    best, kept = (-1.0, 1.0), (-1.0, 1.0)
+    for cut in np.unique(np.concatenate([probability, [1.0]])):
+        answered = probability >= cut
         score = float((np.where(answered, right, ~answerable) * weights).sum())
         best = max(best, (score, float(cut)))
-        if contract is not None and contract.any():
-            a, u = answered[contract], answerable[contract]
-            if (~a[~u]).mean() >= bounds["abstention_recall"] and (~a[u]).mean() <= bounds["false_abstention_rate_max"]:
-                kept = max(kept, (score, float(cut)))
+        a, u = answered[contract], answerable[contract]
+        if (~a[~u]).mean() >= bounds["abstention_recall"] and (~a[u]).mean() <= bounds["false_abstention_rate_max"]:
+            kept = max(kept, (score, float(cut)))
     return kept if kept[0] >= 0 else best
-
-
-def fit_logistic(x: np.ndarray, y: np.ndarray, weights: np.ndarray, steps: int = 50) -> tuple[float, float]:
-    """P(y) = sigmoid(a x + b), weighted, by Newton's method with a little ridge."""
-    w = np.zeros(2)
-    X = np.stack([x, np.ones_like(x)], 1)
-    weights = weights / weights.mean()
-    for _ in range(steps):
-        p = 1 / (1 + np.exp(-X @ w))
-        grad = X.T @ (weights * (p - y)) + 1e-3 * w
-        hess = X.T @ (X * (weights * p * (1 - p))[:, None]) + 1e-3 * np.eye(2)
-        w -= np.linalg.solve(hess, grad)
-    return float(w[0]), float(w[1])
 
 
 def main() -> None:
@@ -179,22 +165,22 @@ def main() -> None:
         rows_file.write_text(json.dumps(rows))
     counts = {s.name: sum(r["set"] == s.name for r in rows) for s in sets}
     print(f"validation questions: {counts}; each set weighs the same")
+    names = sorted({n for row in rows for r in row["readings"] for n in r} - {"rank", "right"})
+    weights = question_weights(rows)
     contract = np.array([r["set"] == DEV_QA.name for r in rows])
-    print("paragraphs read | number rule | repeat rule | most right (weighted share)")
+    print("paragraphs read | most right (weighted share)")
     results = {}
     for k in range(1, MAX_READ + 1):
-        for rules in itertools.product((False, True), repeat=2):
-            results[(k, *rules)] = best_cut(*decide(rows, k, *rules), contract)
-            print(f"{k:15d} | {str(rules[0]):11s} | {str(rules[1]):11s} | {results[(k, *rules)][0]:.4f}")
-    # The best; on a tie (within 0.1 point) fewer paragraphs (faster) and fewer rules (simpler).
+        calibration = fit(rows, k, names)
+        score, cut = best_cut(*decide(rows, calibration), weights, contract)
+        results[k] = (score, Calibration(calibration.weights, calibration.intercept, cut, k))
+        print(f"{k:15d} | {score:.4f}")
+    # The best; on a tie (within 0.1 point) fewer paragraphs (faster).
     top = max(score for score, _ in results.values())
-    k, number_rule, repeat_rule = min(key for key, (score, _) in results.items() if score >= top - 0.001)
-    margins, right, answerable, weights = decide(rows, k, number_rule, repeat_rule)
-    finite = np.isfinite(margins)
-    slope, intercept = fit_logistic(margins[finite], right[finite].astype(float), weights[finite])
-    score, cut = results[(k, number_rule, repeat_rule)]
-    threshold = 1 / (1 + np.exp(-(slope * cut + intercept))) if np.isfinite(cut) else 1.0
-    answered = margins >= cut
+    k = min(k for k, (score, _) in results.items() if score >= top - 0.001)
+    score, calibration = results[k]
+    probability, right, answerable = decide(rows, calibration)
+    answered = probability >= calibration.threshold
 
     def outcome(mask: np.ndarray) -> dict:
         a, r, u = answered[mask], right[mask], answerable[mask]
@@ -206,13 +192,11 @@ def main() -> None:
             "abstained_on_unanswerable": round(float((~a[~u]).mean()), 4),
         }
 
-    calibration = {
-        "slope": round(slope, 5),
-        "intercept": round(intercept, 5),
-        "threshold": round(float(threshold), 5),
+    written = {
+        "weights": {name: round(w, 5) for name, w in calibration.weights.items()},
+        "intercept": round(calibration.intercept, 5),
+        "threshold": round(calibration.threshold, 5),
         "reader_k": k,
-        "number_rule": number_rule,
-        "repeat_rule": repeat_rule,
         "fitted_on": {
             "squad_articles": sorted(a["title"] for a in json.loads(sets[0].read_text())["articles"]),
             "weighted_overall_right": round(score, 4),
@@ -220,8 +204,8 @@ def main() -> None:
         },
     }
     if not args.dry_run:
-        (args.weights / CALIBRATION_FILE).write_text(json.dumps(calibration, indent=1) + "\n")
-    print(json.dumps(calibration, indent=1))
+        (args.weights / CALIBRATION_FILE).write_text(json.dumps(written, indent=1) + "\n")
+    print(json.dumps(written, indent=1))
 
 
 if __name__ == "__main__":

@@ -263,9 +263,7 @@ class Library:
             self.reader,
             self.settings.reader_k or calibration.reader_k,
             calibration.threshold if threshold is None else threshold,
-            calibration.number_rule,
-            calibration.repeat_rule,
-            lambda source: self._corpus_now().title(source).numbers,
+            lambda source: self._corpus_now().title(source),
         )
 
     def answer_policy(self) -> AnswerPolicy:

@@ -34,10 +34,10 @@ class Settings(BaseSettings):
     evidence_k: int = Field(8, ge=1, description="Fused paragraphs whose sentences are scored for the answer.")
 
     answerer: Literal["gated", "reader"] = Field(
-        "gated",
-        description="Who decides the answer sentence and abstention without an LLM: 'gated' (sentence features "
-        "and gates; the default until the trained reader meets the seed operating point) or 'reader' (the "
-        "trained reader alone, rag/reader). Both give the reader's short answer.",
+        "reader",
+        description="Who decides the answer sentence and abstention without an LLM: 'reader' (the trained reader, "
+        "rag/reader, its abstention fitted on validation data) or 'gated' (sentence features and gates fitted on "
+        "the sample reports; kept for comparison). Both give the reader's short answer.",
     )
     min_support: float = Field(
         0.32,

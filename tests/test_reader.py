@@ -5,10 +5,12 @@ import json
 import numpy as np
 import pytest
 
+from rag.answer.extractive import ExtractiveAnswerer
 from rag.reader.features import Window, best_spans, windows
 from rag.reader.model import CONFIG_FILE, WEIGHTS_DIR, WEIGHTS_FILE, ReaderConfig, load_tokenizer, packaged_base
 from rag.reader.read import load_reader
 from rag.reader.squad import exact_match, normalize, token_f1
+from rag.types import Paragraph, ScoredParagraph
 
 from .conftest import ROOT
 
@@ -74,8 +76,20 @@ def test_the_reader_gives_a_crisp_span_and_knows_when_there_is_none():
     assert passage[when.start : when.end] == "1648"
     assert "eight million" in passage[deaths.start : deaths.end]
     assert unrelated.margin < min(when.margin, deaths.margin)
-    calibration = reader.calibration
-    assert calibration.probability(unrelated.margin) < calibration.threshold <= calibration.probability(when.margin)
+
+
+def test_the_calibrated_answerer_answers_what_the_passage_says_and_abstains_on_what_it_does_not():
+    reader = load_reader()
+    passage = (
+        "The Peace of Westphalia was signed in 1648 in Osnabrück and Münster. It ended the Thirty Years' War, "
+        "which had killed about eight million people."
+    )
+    evidence = [ScoredParagraph(Paragraph("history.txt", 1, 0, len(passage), passage), 1 / 61, 1, 1)]
+    answerer = ExtractiveAnswerer(reader, reader.calibration.reader_k, reader.calibration.threshold)
+    signed = answerer.answer("When was the Peace of Westphalia signed?", evidence)
+    assert not signed.abstained and signed.short_answer == "1648"
+    assert signed.answer.startswith("The Peace of Westphalia was signed in 1648")
+    assert answerer.answer("What is the boiling point of mercury?", evidence).abstained
 
 
 @pytest.mark.skipif(not SQUAD_TRAIN.exists(), reason="needs ../shared/benchmarks/squad2-dev-train")

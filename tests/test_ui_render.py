@@ -128,7 +128,7 @@ def test_removed_claims_are_struck_through_with_why_and_kept_ones_named():
     html = conversation_html([Turn("How many?", checked)])
     # A conclusion restating kept claims is listed but not counted as a claim checked.
     assert '<details class="claims" open><summary>2 claims checked, 1 removed</summary>' in html
-    assert "In short, ISIS struck. <span class=\"why\">restates" in html
+    assert 'In short, ISIS struck. <span class="why">restates' in html
     assert "<s>ISIS killed &lt;50&gt; troops.</s>" in html and "removed: no passage supports it" in html
     assert "kept · r&lt;1&gt;.txt#4 · P(supported) 0.97" in html
     assert "The differences are:" not in html.split("<details")[1]  # framing is not a claim

@@ -1,13 +1,17 @@
 """Offline answers with no LLM: the trained reader's short answer, inside its sentence, cited; or an abstention.
 
 The reader (rag/reader) reads the top evidence paragraphs and scores every span of each against "no answer in
-this paragraph". The best span over them is the short answer; the sentence that holds it, verbatim, is the
-answer with its [1] marker. How far that span beats "no answer" becomes a probability through the calibration
-fitted on validation articles (evals/calibrate.py); below the threshold the system says the reports don't say.
+this paragraph". Each paragraph's best span is then judged as a whole: how far it beats "no answer", how much
+of the question its sentence and paragraph state, whether the paragraph states the names and numbers the
+question does, how retrieval ranked it. A logistic model fitted on validation questions (evals/calibrate.py)
+turns those into P(this answer is right); the most probable reading is the answer, its sentence verbatim with
+its [1] marker, and below the calibrated threshold the system says the reports don't say.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -17,8 +21,11 @@ from rag.answer.injection import looks_like_injection
 from rag.paragraphs import paragraph_sentences
 from rag.reader.features import PassageReading
 from rag.reader.read import Reader
-from rag.text import numbers_in, words
+from rag.retrieve import DocumentTitle
+from rag.text import content_terms, numbers_in, words
 from rag.types import Citation, ReaderScore, ScoredParagraph, ShortSpan
+
+_NO_TITLE = DocumentTitle(frozenset(), frozenset())
 
 
 @dataclass
@@ -51,63 +58,105 @@ def sentence_around(evidence: ScoredParagraph, start: int, end: int) -> tuple[in
     return first.start, max(last.end, end)
 
 
+def coverage(question: str, text: str) -> float:
+    """Share of the question's content terms (stemmed, no stopwords) that the text states."""
+    asked = set(content_terms(question))
+    return len(asked & set(content_terms(text))) / len(asked) if asked else 0.0
+
+
+def names_in(question: str) -> set[str]:
+    """The question's capitalised words after its first (names, mostly), lowercased."""
+    said = re.findall(r"\w+", question)
+    return {w.lower() for w in said[1:] if w[0].isupper()}
+
+
+def reading_features(
+    question: str, evidence: ScoredParagraph, rank: int, reading: PassageReading, title: DocumentTitle = _NO_TITLE
+) -> dict[str, float]:
+    """What the abstention model weighs for one paragraph's best span. Every feature is language-general:
+    the reader's scores, the question's words, names and numbers found again, and retrieval's ranks. A name or
+    number that names the paragraph's document ("in NIST SP 800-207, which ...") need not be restated."""
+    text = evidence.paragraph.text
+    s, e = sentence_around(evidence, reading.start, reading.end)
+    span = text[reading.start : reading.end]
+    stated = set(words(text))
+    return {
+        "margin": reading.margin,
+        "span_score": reading.span_score,
+        "null_score": reading.null_score,
+        "sentence_coverage": coverage(question, text[s:e]),
+        "paragraph_coverage": coverage(question, text),
+        "retrieved_first": float(rank == 1),
+        "log_rank": math.log(rank),
+        "bm25_found": float(evidence.bm25_rank is not None),
+        "dense_first": float(evidence.dense_rank == 1),
+        "numbers_stated": float(numbers_in(question) - title.numbers <= numbers_in(text)),
+        "names_stated": float(names_in(question) - title.words <= stated),
+        "log_span_words": math.log1p(len(words(span))),
+    }
+
+
+@dataclass
+class Reading:
+    """One paragraph's best span, with what the abstention model weighs and its verdict."""
+
+    evidence: ScoredParagraph
+    span: PassageReading
+    features: dict[str, float]
+    probability: float = 0.0
+
+
 class ExtractiveAnswerer:
-    """Answers with the reader's best span in its sentence; abstains when its calibrated probability is low."""
+    """Answers with the most probable of the reader's spans, in its sentence; abstains when even that one's
+    calibrated probability is below the threshold."""
 
     def __init__(
         self,
         reader: Reader,
         paragraphs_read: int,
         threshold: float,
-        number_rule: bool = False,
-        repeat_rule: bool = False,
-        title_numbers: Callable[[str], set[str]] = lambda source: set(),
+        title: Callable[[str], DocumentTitle] = lambda source: _NO_TITLE,
     ):
         self._reader = reader
         self._paragraphs_read = paragraphs_read
         self.threshold = threshold
-        self._number_rule = number_rule
-        self._repeat_rule = repeat_rule
-        self._title_numbers = title_numbers
+        self._title = title
 
-    def read(self, question: str, evidence: Sequence[ScoredParagraph]) -> list[tuple[ScoredParagraph, PassageReading]]:
-        """The reader's best span in each of the top paragraphs, best margin first. A span inside a sentence that
-        addresses a language model ("ignore previous instructions...") is never an answer."""
+    def read(self, question: str, evidence: Sequence[ScoredParagraph]) -> list[Reading]:
+        """The reader's best span in each of the top paragraphs, most probable first. A span inside a sentence
+        that addresses a language model ("ignore previous instructions...") is never an answer."""
         top = list(evidence[: self._paragraphs_read])
-        if self._number_rule:  # "how many died in 2019?" is not answered by a paragraph with no 2019
-            # ... but "in NIST SP 800-207, which ..." names the document, not a number its paragraph must state.
-            asked = numbers_in(question)
-            top = [e for e in top if asked - self._title_numbers(e.paragraph.source) <= numbers_in(e.paragraph.text)]
-        readings = self._reader.read(question, [e.paragraph.text for e in top])
+        spans = self._reader.read(question, [e.paragraph.text for e in top])
         out = []
-        for ev, reading in zip(top, readings):
-            if reading.end <= reading.start:
+        for rank, (ev, span) in enumerate(zip(top, spans), 1):
+            if span.end <= span.start:
                 continue
-            s, e = sentence_around(ev, reading.start, reading.end)
+            s, e = sentence_around(ev, span.start, span.end)
             if looks_like_injection(ev.paragraph.text[s:e]):
                 continue
-            if self._repeat_rule and repeats_question(question, ev.paragraph.text[reading.start : reading.end]):
+            # An answer never merely restates the question ("17" for "... in field note 17?").
+            if repeats_question(question, ev.paragraph.text[span.start : span.end]):
                 continue
-            out.append((ev, reading))
-        out.sort(key=lambda pair: -pair[1].margin)
+            features = reading_features(question, ev, rank, span, self._title(ev.paragraph.source))
+            out.append(Reading(ev, span, features, self._reader.calibration.probability(features)))
+        out.sort(key=lambda r: -r.probability)
         return out
 
     def answer(self, question: str, evidence: Sequence[ScoredParagraph]) -> ExtractiveResult:
         readings = self.read(question, evidence)
         if not readings:
             return ExtractiveResult(ABSTAIN_MESSAGE, [], True, 0.0)
-        best_ev, best = readings[0]
-        probability = self._reader.calibration.probability(best.margin)
-        if probability < self.threshold:
-            return ExtractiveResult(ABSTAIN_MESSAGE, [], True, probability)
-        text = best_ev.paragraph.text
-        s, e = sentence_around(best_ev, best.start, best.end)
+        best = readings[0]
+        if best.probability < self.threshold:
+            return ExtractiveResult(ABSTAIN_MESSAGE, [], True, best.probability)
+        text = best.evidence.paragraph.text
+        s, e = sentence_around(best.evidence, best.span.start, best.span.end)
         quote = text[s:e]
         return ExtractiveResult(
             f"{quote} [1]",
-            [cite(1, best_ev, quote)],
+            [cite(1, best.evidence, quote)],
             False,
-            probability,
-            short_answer=text[best.start : best.end],
-            short_span=ShortSpan(1, best.start, best.end),
+            best.probability,
+            short_answer=text[best.span.start : best.span.end],
+            short_span=ShortSpan(1, best.span.start, best.span.end),
         )

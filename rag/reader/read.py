@@ -6,9 +6,9 @@ import functools
 import json
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import torch
@@ -29,20 +29,17 @@ CALIBRATION_FILE = "calibration.json"
 
 @dataclass(frozen=True)
 class Calibration:
-    """P(the reader's answer is right) = sigmoid(slope * margin + intercept), fitted on validation questions
-    (evals/calibrate.py); below ``threshold`` the system abstains. ``reader_k`` paragraphs are read; with
-    ``number_rule`` a paragraph that lacks a number the question states is not read for an answer; with
-    ``repeat_rule`` a span that only repeats the question's words is not an answer."""
+    """P(a reading's answer is right) = sigmoid(sum of weight * feature + intercept), the features being those
+    of rag.answer.extractive.reading_features, fitted on validation questions (evals/calibrate.py); below
+    ``threshold`` the system abstains. ``reader_k`` paragraphs are read."""
 
-    slope: float = 1.0
+    weights: Mapping[str, float] = field(default_factory=lambda: {"margin": 1.0})
     intercept: float = 0.0
     threshold: float = 0.5
     reader_k: int = 4
-    number_rule: bool = False
-    repeat_rule: bool = False
 
-    def probability(self, margin: float) -> float:
-        z = self.slope * margin + self.intercept
+    def probability(self, features: Mapping[str, float]) -> float:
+        z = self.intercept + sum(w * features[name] for name, w in self.weights.items())
         return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
 
     @classmethod
@@ -51,12 +48,10 @@ class Calibration:
             return cls()
         raw = json.loads(path.read_text())
         return cls(
-            float(raw["slope"]),
+            {name: float(w) for name, w in raw["weights"].items()},
             float(raw["intercept"]),
             float(raw["threshold"]),
             int(raw.get("reader_k", cls.reader_k)),
-            bool(raw.get("number_rule", False)),
-            bool(raw.get("repeat_rule", False)),
         )
 
 
