@@ -27,7 +27,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import rag  # noqa: E402
 from rag import evals  # noqa: E402
-from rag.answer.extractive import sentence_around  # noqa: E402
 from rag.reader.model import CONFIG_FILE, WEIGHTS_DIR  # noqa: E402
 from rag.reader.read import CALIBRATION_FILE, Calibration  # noqa: E402
 
@@ -64,13 +63,10 @@ def collect(set_path: Path, index: Path, weights: Path, limit: int | None = None
     answerer = lib.reader_answerer()
     rows = []
     for n, item in enumerate(items, 1):
-        evidence = lib.retrieve(item.question)
-        rank = {e.paragraph.id: i for i, e in enumerate(evidence, 1)}
         readings = []
-        for r in answerer.read(item.question, evidence):
-            s, e = sentence_around(r.evidence, r.span.start, r.span.end)
-            right = item.answerable and evals.is_correct(r.evidence.paragraph.text[s:e], item.answers)
-            readings.append({**r.features, "rank": rank[r.evidence.paragraph.id], "right": right})
+        for r in answerer.read(item.question, lib.retrieve(item.question)):
+            right = item.answerable and evals.is_correct(r.evidence.paragraph.text[slice(*r.sentence)], item.answers)
+            readings.append({**r.features, "rank": r.rank, "right": right})
         rows.append({"set": set_path.name, "id": item.id, "answerable": item.answerable, "readings": readings})
         if n % 200 == 0:
             print(f"  {n}/{len(items)} questions read", file=sys.stderr, flush=True)

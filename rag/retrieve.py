@@ -60,7 +60,7 @@ def document_title(source: str, paragraphs: Sequence[Paragraph]) -> DocumentTitl
     )
 
 
-_NO_TITLE = DocumentTitle(frozenset(), frozenset())
+NO_TITLE = DocumentTitle(frozenset(), frozenset())
 
 
 class Corpus:
@@ -118,7 +118,7 @@ class Corpus:
 
     def title(self, source: str) -> DocumentTitle:
         """The words and numbers that name the document (see DocumentTitle)."""
-        return self._titles.get(source, _NO_TITLE)
+        return self._titles.get(source, NO_TITLE)
 
     @property
     def sources(self) -> list[str]:

@@ -4,7 +4,7 @@ from rag.answer import ABSTAIN_MESSAGE
 from rag.answer.extractive import ExtractiveAnswerer, reading_features, repeats_question
 from rag.reader.features import PassageReading
 from rag.reader.read import Calibration, load_reader
-from rag.retrieve import DocumentTitle
+from rag.retrieve import NO_TITLE, DocumentTitle
 from rag.types import Paragraph, ScoredParagraph
 
 FIRST = "ISIS struck a convoy in March. Eight soldiers died in the attack near Palmyra. Two trucks burned."
@@ -73,14 +73,15 @@ def test_a_question_may_name_its_document_by_number_or_name():
     question = "According to Field Report 2024-17, how many soldiers died near Palmyra?"
     assert ExtractiveAnswerer(reader, 2, 0.5).answer(question, evidence(FIRST, SECOND)).abstained
     named = {"r0.txt": DocumentTitle(frozenset({"field", "report"}), frozenset({"2024", "17"}))}
-    titled = ExtractiveAnswerer(reader, 2, 0.5, lambda s: named.get(s, DocumentTitle(frozenset(), frozenset())))
+    titled = ExtractiveAnswerer(reader, 2, 0.5, lambda s: named.get(s, NO_TITLE))
     assert titled.answer(question, evidence(FIRST, SECOND)).short_answer == "Eight soldiers"
 
 
 def test_features_are_what_the_calibration_weighs():
     [ev] = evidence(FIRST)
     span = PassageReading(0, FIRST.index("Eight"), FIRST.index(" died"), span_score=4.0, null_score=1.0)
-    f = reading_features("How many soldiers died near Palmyra in March?", ev, 1, span)
+    sentence = (FIRST.index("Eight"), FIRST.index(" Two"))
+    f = reading_features("How many soldiers died near Palmyra in March?", ev, 1, span, sentence)
     assert f["margin"] == 3.0 and f["retrieved_first"] == 1.0 and f["log_rank"] == 0.0
     assert f["sentence_coverage"] == 0.8  # all its terms but "march", which the first sentence states
     assert f["paragraph_coverage"] == 1.0

@@ -21,11 +21,9 @@ from rag.answer.injection import looks_like_injection
 from rag.paragraphs import paragraph_sentences
 from rag.reader.features import PassageReading
 from rag.reader.read import Reader
-from rag.retrieve import DocumentTitle
+from rag.retrieve import NO_TITLE, DocumentTitle
 from rag.text import content_terms, numbers_in, words
 from rag.types import Citation, ReaderScore, ScoredParagraph, ShortSpan
-
-_NO_TITLE = DocumentTitle(frozenset(), frozenset())
 
 
 @dataclass
@@ -71,13 +69,19 @@ def names_in(question: str) -> set[str]:
 
 
 def reading_features(
-    question: str, evidence: ScoredParagraph, rank: int, reading: PassageReading, title: DocumentTitle = _NO_TITLE
+    question: str,
+    evidence: ScoredParagraph,
+    rank: int,
+    reading: PassageReading,
+    sentence: tuple[int, int],
+    title: DocumentTitle = NO_TITLE,
 ) -> dict[str, float]:
-    """What the abstention model weighs for one paragraph's best span. Every feature is language-general:
-    the reader's scores, the question's words, names and numbers found again, and retrieval's ranks. A name or
-    number that names the paragraph's document ("in NIST SP 800-207, which ...") need not be restated."""
+    """What the abstention model weighs for one paragraph's best span (``sentence``: the bounds of the
+    sentence holding it). Every feature is language-general: the reader's scores, the question's words, names
+    and numbers found again, and retrieval's ranks. A name or number that names the paragraph's document ("in
+    NIST SP 800-207, which ...") need not be restated."""
     text = evidence.paragraph.text
-    s, e = sentence_around(evidence, reading.start, reading.end)
+    s, e = sentence
     span = text[reading.start : reading.end]
     stated = set(words(text))
     return {
@@ -101,7 +105,9 @@ class Reading:
     """One paragraph's best span, with what the abstention model weighs and its verdict."""
 
     evidence: ScoredParagraph
+    rank: int  # in the retrieved evidence, from 1
     span: PassageReading
+    sentence: tuple[int, int]  # the bounds of the span's sentence(s) in the paragraph
     features: dict[str, float]
     probability: float = 0.0
 
@@ -115,7 +121,7 @@ class ExtractiveAnswerer:
         reader: Reader,
         paragraphs_read: int,
         threshold: float,
-        title: Callable[[str], DocumentTitle] = lambda source: _NO_TITLE,
+        title: Callable[[str], DocumentTitle] = lambda source: NO_TITLE,
     ):
         self._reader = reader
         self._paragraphs_read = paragraphs_read
@@ -131,14 +137,14 @@ class ExtractiveAnswerer:
         for rank, (ev, span) in enumerate(zip(top, spans), 1):
             if span.end <= span.start:
                 continue
-            s, e = sentence_around(ev, span.start, span.end)
-            if looks_like_injection(ev.paragraph.text[s:e]):
+            sentence = sentence_around(ev, span.start, span.end)
+            if looks_like_injection(ev.paragraph.text[slice(*sentence)]):
                 continue
             # An answer never merely restates the question ("17" for "... in field note 17?").
             if repeats_question(question, ev.paragraph.text[span.start : span.end]):
                 continue
-            features = reading_features(question, ev, rank, span, self._title(ev.paragraph.source))
-            out.append(Reading(ev, span, features, self._reader.calibration.probability(features)))
+            features = reading_features(question, ev, rank, span, sentence, self._title(ev.paragraph.source))
+            out.append(Reading(ev, rank, span, sentence, features, self._reader.calibration.probability(features)))
         out.sort(key=lambda r: -r.probability)
         return out
 
@@ -150,8 +156,7 @@ class ExtractiveAnswerer:
         if best.probability < self.threshold:
             return ExtractiveResult(ABSTAIN_MESSAGE, [], True, best.probability)
         text = best.evidence.paragraph.text
-        s, e = sentence_around(best.evidence, best.span.start, best.span.end)
-        quote = text[s:e]
+        quote = text[slice(*best.sentence)]
         return ExtractiveResult(
             f"{quote} [1]",
             [cite(1, best.evidence, quote)],
