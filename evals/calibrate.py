@@ -57,10 +57,10 @@ def collect(set_path: Path, index: Path, weights: Path, limit: int | None = None
     span's sentence holds a gold answer."""
     items, corpus = evals.load_set(set_path, ROOT / "seeds", index)
     items = items[:limit] if limit else items
-    settings = rag.Settings(index=index, reader_weights=weights, answerer="reader", reader_k=MAX_READ)
+    settings = rag.Settings(index=index, reader_weights=weights, reader_k=MAX_READ)
     lib = rag.open(settings=settings)
     lib.ingest([corpus])
-    answerer = lib.reader_answerer()
+    answerer = lib.extractive_answerer()
     rows = []
     for n, item in enumerate(items, 1):
         readings = []

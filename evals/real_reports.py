@@ -10,7 +10,7 @@ are ingested (nothing else in that folder), each dev_qa.jsonl question is asked,
 The evidence strings are raw pypdf output, so a paragraph "holds" one as evals/pdf_text.py matches it
 (whitespace, NFKC, quotes and dashes folded, pypdf's "x- y" line-end gaps).
 
-    python evals/real_reports.py [--answerer gated|reader] [--index DIR] [--json FILE]
+    python evals/real_reports.py [--index DIR] [--json FILE]
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ def holds(text: str, evidence: str) -> bool:
     return evidence_pattern(evidence, fold=True).search(normalized(text, fold=True)[0]) is not None
 
 
-def run(corpus: Path, index: Path, answerer: str) -> dict:
-    lib = rag.Library(rag.Settings(index=index, answerer=answerer))
+def run(corpus: Path, index: Path) -> dict:
+    lib = rag.Library(rag.Settings(index=index))
     report = lib.ingest(sorted(corpus.glob("*.pdf")))
     failed = [f"{f.source}: {f.reason}" for f in report.files if f.status == "failed"]
     if failed:
@@ -64,7 +64,7 @@ def run(corpus: Path, index: Path, answerer: str) -> dict:
             doc["recall5"] += any(p is not None and holds(p.text, row["evidence"]) for p in retrieved)
             outcome.update(cited_gold=bool(gold_cites), pages=[c.page for c in answer.citations], gold_page=row["page"])
         items.append(outcome)
-    return {"answerer": answerer, "documents": {k: dict(v) for k, v in per_doc.items()}, "items": items}
+    return {"documents": {k: dict(v) for k, v in per_doc.items()}, "items": items}
 
 
 def _ratio(a: int, b: int) -> str:
@@ -73,7 +73,6 @@ def _ratio(a: int, b: int) -> str:
 
 def print_table(result: dict) -> dict[str, float]:
     docs = result["documents"]
-    print(f"answerer: {result['answerer']}")
     print(f"{'document':52s} {'n':>3s} answer cited  page  r@5  | unans abstain false-abst")
     total: dict[str, int] = defaultdict(int)
     for name in sorted(docs):
@@ -102,13 +101,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--index", type=Path, default=ROOT / "build" / "real-reports-index")
-    parser.add_argument("--answerer", default="gated", choices=["gated", "reader"])
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     if not (args.corpus / "dev_qa.jsonl").exists():
         print(f"no development corpus at {args.corpus}", file=sys.stderr)
         return 2
-    result = run(args.corpus, args.index, args.answerer)
+    result = run(args.corpus, args.index)
     result["overall"] = print_table(result)
     if args.json:
         args.json.write_text(json.dumps(result, indent=1), encoding="utf-8")

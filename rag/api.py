@@ -12,7 +12,6 @@ from typing import Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from rag.answer.extractive import ExtractiveAnswerer
-from rag.answer.gated import GatedAnswerer, SentenceScorer
 from rag.answer.grounded import Verifier
 from rag.answer.llm import LLM, make_llm
 from rag.answer.policy import AnswerPolicy, Outcome
@@ -245,18 +244,8 @@ class Library:
             meta=outcome.meta,
         )
 
-    def sentence_scorer(self) -> SentenceScorer:
-        """Scores evidence sentences against a question (the gated answerer's model)."""
-        return SentenceScorer(self._embed_query, self._sentence_vectors, self._corpus_now())
-
-    def extractive_answerer(self) -> ExtractiveAnswerer | GatedAnswerer:
-        """The answerer without an LLM, as the settings choose."""
-        if self.settings.answerer == "gated":
-            return GatedAnswerer(self.sentence_scorer(), self.settings.min_support, self.reader)
-        return self.reader_answerer()
-
-    def reader_answerer(self) -> ExtractiveAnswerer:
-        """The reader-backed answerer, with the configured or calibrated abstention threshold."""
+    def extractive_answerer(self) -> ExtractiveAnswerer:
+        """The answerer without an LLM: the trained reader, with the configured or calibrated abstention threshold."""
         calibration = self.reader.calibration
         threshold = self.settings.answer_threshold
         return ExtractiveAnswerer(

@@ -77,10 +77,6 @@ class Candidate:
     root: Path | None  # the folder it was found in, None for a file named directly
 
 
-def _is_hidden(path: Path) -> bool:
-    return path.name.startswith(".")
-
-
 def discover(paths: list[Path]) -> tuple[list[Candidate], list[tuple[Path, str]], list[Path]]:
     """Files to consider, paths that could not be used (with reasons), and the folders scanned."""
     candidates: list[Candidate] = []

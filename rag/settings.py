@@ -33,19 +33,6 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
     evidence_k: int = Field(8, ge=1, description="Fused paragraphs whose sentences are scored for the answer.")
 
-    answerer: Literal["gated", "reader"] = Field(
-        "reader",
-        description="Who decides the answer sentence and abstention without an LLM: 'reader' (the trained reader, "
-        "rag/reader, its abstention fitted on validation data) or 'gated' (sentence features and gates fitted on "
-        "the sample reports; kept for comparison). Both give the reader's short answer.",
-    )
-    min_support: float = Field(
-        0.32,
-        ge=0.0,
-        le=1.0,
-        description="'gated': abstain when the best sentence's support probability is below this "
-        "(evals/calibrate_gated.py).",
-    )
     reader_k: int | None = Field(
         None, ge=1, description="Top evidence paragraphs the reader reads (default: as calibrated)."
     )

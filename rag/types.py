@@ -189,7 +189,7 @@ class Verification:
 class ReaderScore:
     """The extractive answerer's decision: which answerer, P(its answer is right), and the abstention threshold."""
 
-    answerer: str  # "reader" | "gated"
+    answerer: str  # "reader", the only extractive answerer today
     answer_probability: float
     threshold: float
 

@@ -34,10 +34,9 @@ class ExtractiveResult:
     probability: float  # that the answer is right, as calibrated; what abstention is decided on
     short_answer: str | None = None
     short_span: ShortSpan | None = None
-    answerer: str = "reader"  # or "gated" (rag/answer/gated.py)
 
     def score(self, threshold: float) -> ReaderScore:
-        return ReaderScore(self.answerer, self.probability, threshold)
+        return ReaderScore("reader", self.probability, threshold)
 
 
 def repeats_question(question: str, span: str) -> bool:

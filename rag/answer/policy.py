@@ -1,4 +1,4 @@
-"""Who answers a question, given its evidence: the extractive answerer (gated sentences or the reader), or,
+"""Who answers a question, given its evidence: the extractive answerer (the trained reader), or,
 with a language model configured, the model over the best evidence, every claim of its reply checked. The
 extractive answer is still worked out: it is the short answer's source and stands in when nothing the model
 said holds."""
@@ -12,7 +12,6 @@ from typing import Iterator, Sequence
 
 from rag.answer import ABSTAIN_MESSAGE
 from rag.answer.extractive import ExtractiveAnswerer
-from rag.answer.gated import GatedAnswerer
 from rag.answer.grounded import LLMAnswerer, Verifier
 from rag.answer.llm import LLM
 from rag.types import AnswerMeta, Citation, ScoredParagraph, ShortSpan
@@ -32,7 +31,7 @@ class Outcome:
 class AnswerPolicy:
     def __init__(
         self,
-        extractive: ExtractiveAnswerer | GatedAnswerer,
+        extractive: ExtractiveAnswerer,
         verifier: Verifier,
         llm_max_tokens: int,
         llm_evidence: int,
