@@ -20,7 +20,18 @@ import torch
 
 from rag.reader import data
 from rag.reader.features import best_spans, collate, windows
-from rag.reader.model import FROZEN, WEIGHTS_DIR, ReaderConfig, build_net, load_tokenizer, packaged_base, save
+from rag.reader.model import (
+    CONFIG_FILE,
+    FROZEN,
+    WEIGHTS_DIR,
+    WEIGHTS_FILE,
+    ReaderConfig,
+    build_net,
+    load_tokenizer,
+    load_trained,
+    packaged_base,
+    save,
+)
 from rag.reader.read import predict
 from rag.reader.squad import exact_match, token_f1
 
@@ -35,6 +46,9 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--halueval", type=Path, default=None, help="also train on HaluEval QA passages (optional)")
     p.add_argument("--halueval-limit", type=int, default=3000, help="at most this many HaluEval examples")
     p.add_argument("--base", type=Path, default=None, help="base model folder (default: the packaged MiniLM)")
+    p.add_argument(
+        "--init", type=Path, default=None, help="start from these trained reader weights (a folder) instead of the base"
+    )
     p.add_argument("--out", type=Path, default=WEIGHTS_DIR)
     p.add_argument("--validation-articles", type=int, default=5)
     p.add_argument("--negatives", type=float, default=0.5, help="share of answerable questions given a hard negative")
@@ -155,7 +169,12 @@ def train(args: argparse.Namespace) -> dict:
     wins = windows(
         tokenizer, config, [e.question for e in train_ex], [e.passage for e in train_ex], [e.answer for e in train_ex]
     )
-    net = build_net(base).to(args.device)
+    net = build_net(base)
+    if args.init:
+        if problem := load_trained(net, args.init / WEIGHTS_FILE):
+            raise SystemExit(f"--init {args.init}: {problem}")
+        net.train()
+    net = net.to(args.device)
     for name, param in net.named_parameters():
         param.requires_grad = name not in FROZEN
     params = [p for p in net.parameters() if p.requires_grad]
@@ -209,6 +228,8 @@ def train(args: argparse.Namespace) -> dict:
             "cut": args.cut,
             "swap": args.swap,
             "halueval": bool(args.halueval),
+            # a continued run keeps the record of the run it started from
+            "init": json.loads((args.init / CONFIG_FILE).read_text())["trained"] if args.init else None,
             "seed": args.seed,
             "device": args.device,
             "seconds": round(train_seconds),
