@@ -54,15 +54,23 @@ def run(corpus: Path, index: Path) -> dict:
         else:
             pages = {row["page"], *row.get("also_on_pages", [])}
             gold_cites = [c for c in answer.citations if holds(c.text, row["evidence"])]
-            retrieved = [lib.paragraph(pid) for pid in answer.retrieved[:5]]
+            retrieved = [lib.paragraph(pid) for pid in answer.retrieved]
+            gold_rank = next(
+                (r for r, p in enumerate(retrieved, 1) if p is not None and holds(p.text, row["evidence"])), None
+            )
             doc["answerable"] += 1
             doc["false_abstained"] += answer.abstained
             doc["correct"] += not answer.abstained and is_correct(answer.answer, row["answers"])
             doc["cited_gold"] += bool(gold_cites)
             doc["gold_citations"] += len(gold_cites)
             doc["page_ok"] += sum(c.page in pages for c in gold_cites)
-            doc["recall5"] += any(p is not None and holds(p.text, row["evidence"]) for p in retrieved)
-            outcome.update(cited_gold=bool(gold_cites), pages=[c.page for c in answer.citations], gold_page=row["page"])
+            doc["recall5"] += gold_rank is not None and gold_rank <= 5
+            outcome.update(
+                gold_rank=gold_rank,
+                cited_gold=bool(gold_cites),
+                pages=[c.page for c in answer.citations],
+                gold_page=row["page"],
+            )
         items.append(outcome)
     return {"documents": {k: dict(v) for k, v in per_doc.items()}, "items": items}
 

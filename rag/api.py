@@ -171,7 +171,13 @@ class Library:
         corpus = self._corpus_now()
         dense = self._store.query(self._embed_query(q), self.settings.dense_k, sources)
         bm25 = corpus.bm25(q, self.settings.bm25_k, sources)
-        return fuse(corpus, q, dense, bm25, self.settings.rrf_k, self.settings.evidence_k)
+        unnamed = None
+        if (stripped := corpus.without_names(q)) is not None:
+            unnamed = (
+                self._store.query(self._embed_query(stripped), self.settings.dense_k, sources),
+                corpus.bm25(stripped, self.settings.bm25_k, sources),
+            )
+        return fuse(corpus, q, dense, bm25, self.settings.rrf_k, self.settings.evidence_k, unnamed=unnamed)
 
     def _embed_query(self, q: str) -> np.ndarray:
         vector = self._query_vectors.get(q)

@@ -120,6 +120,23 @@ class Corpus:
         """The words and numbers that name the document (see DocumentTitle)."""
         return self._titles.get(source, NO_TITLE)
 
+    def without_names(self, question: str) -> str | None:
+        """The question without the words and numbers that name a document ("How many tissue blocks were
+        studied in the IJSR 2024 article on P63, PSA and BCL-2?" -> "How many tissue blocks were studied in
+        the article on , and ?"), or None when it names none or nothing would be left to search for. Such
+        words match every paragraph of the named document, and a rare one outweighs what the question asks."""
+        naming_words = set().union(*(t.words for t in self._titles.values())) if self._titles else set()
+        naming_numbers = set().union(*(t.numbers for t in self._titles.values())) if self._titles else set()
+        kept, dropped = [], False
+        for token in re.findall(r"\S+", question):
+            said = words(token)
+            if said and all(w in naming_words or w in naming_numbers for w in said) and content_terms(token):
+                dropped = True
+                continue
+            kept.append(token)
+        stripped = " ".join(kept)
+        return stripped if dropped and content_terms(stripped) else None
+
     @property
     def sources(self) -> list[str]:
         return sorted(self.source_set)
@@ -141,6 +158,16 @@ class FusionWeights:
     dense: float = 0.5
     bm25: float = 1.0
     coverage: float = 0.02
+    unnamed: float = 1.0  # the rankings for the question without the words naming a document, against the rest
+
+
+def _paragraph_ranking(corpus: Corpus, dense: Sequence[DenseHit]) -> list[str]:
+    """Chunks -> paragraphs, keeping each paragraph's best rank."""
+    ids: list[str] = []
+    for hit in dense:
+        if hit.paragraph_id not in ids and hit.paragraph_id in corpus.by_id:
+            ids.append(hit.paragraph_id)
+    return ids
 
 
 def fuse(
@@ -151,17 +178,19 @@ def fuse(
     rrf_k: int,
     limit: int,
     weights: FusionWeights = FusionWeights(),
+    unnamed: tuple[Sequence[DenseHit], Sequence[str]] | None = None,
 ) -> list[ScoredParagraph]:
     """Reciprocal-rank fusion, BM25 weighted above dense, plus the IDF-weighted share of the question's
     terms each paragraph holds. Near-duplicate paragraphs that differ in a name or a number look alike to
     the embedding model; the exact terms tell them apart. (Weights chosen on evals/dev_qa.jsonl.)"""
-    dense_ids: list[str] = []
-    for hit in dense:  # chunks -> paragraphs, keeping each paragraph's best rank
-        if hit.paragraph_id not in dense_ids and hit.paragraph_id in corpus.by_id:
-            dense_ids.append(hit.paragraph_id)
+    dense_ids = _paragraph_ranking(corpus, dense)
     dense_rank = {pid: r for r, pid in enumerate(dense_ids, start=1)}
     bm25_rank = {pid: r for r, pid in enumerate(bm25_ids, start=1)}
-    scores = reciprocal_rank_fusion([dense_ids, list(bm25_ids)], rrf_k, [weights.dense, weights.bm25])
+    rankings, fusion_weights = [dense_ids, list(bm25_ids)], [weights.dense, weights.bm25]
+    if unnamed is not None and weights.unnamed:
+        rankings += [_paragraph_ranking(corpus, unnamed[0]), list(unnamed[1])]
+        fusion_weights += [weights.unnamed * weights.dense, weights.unnamed * weights.bm25]
+    scores = reciprocal_rank_fusion(rankings, rrf_k, fusion_weights)
     if weights.coverage:
         q_terms = {t: corpus.idf(t) for t in set(content_terms(question))}
         total = sum(q_terms.values()) or 1.0
