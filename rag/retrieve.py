@@ -123,7 +123,7 @@ class Corpus:
     def without_names(self, question: str) -> str | None:
         """The question without the words and numbers that name a document ("How many tissue blocks were
         studied in the IJSR 2024 article on P63, PSA and BCL-2?" -> "How many tissue blocks were studied in
-        the article on , and ?"), or None when it names none or nothing would be left to search for. Such
+        the article on , and ?"), or None when it names none or under two terms would be left to search for. Such
         words match every paragraph of the named document, and a rare one outweighs what the question asks."""
         naming_words = set().union(*(t.words for t in self._titles.values())) if self._titles else set()
         naming_numbers = set().union(*(t.numbers for t in self._titles.values())) if self._titles else set()
@@ -135,7 +135,8 @@ class Corpus:
                 continue
             kept.append(token)
         stripped = " ".join(kept)
-        return stripped if dropped and content_terms(stripped) else None
+        # One word left ("What happened to the") is no question: its search would bring in anything.
+        return stripped if dropped and len(set(content_terms(stripped))) >= 2 else None
 
     @property
     def sources(self) -> list[str]:
