@@ -26,6 +26,7 @@ from rag.paragraphs import paragraph_sentences
 from rag.reader.read import Reader, load_reader
 from rag.retrieve import Corpus, fuse
 from rag.settings import Settings
+from rag.store import DenseHit
 from rag.types import Answer, AnswerStream, Citation, IngestReport, Paragraph, ScoredParagraph
 
 QUERY_CACHE_SIZE = 256
@@ -169,14 +170,16 @@ class Library:
 
     def _retrieve(self, q: str, sources: Sequence[str] | None) -> list[ScoredParagraph]:
         corpus = self._corpus_now()
-        dense = self._store.query(self._embed_query(q), self.settings.dense_k, sources)
-        bm25 = corpus.bm25(q, self.settings.bm25_k, sources)
-        unnamed = None
-        if (stripped := corpus.without_names(q)) is not None:
-            unnamed = (
-                self._store.query(self._embed_query(stripped), self.settings.dense_k, sources),
-                corpus.bm25(stripped, self.settings.bm25_k, sources),
+
+        def search(text: str) -> tuple[list[DenseHit], list[str]]:
+            return (
+                self._store.query(self._embed_query(text), self.settings.dense_k, sources),
+                corpus.bm25(text, self.settings.bm25_k, sources),
             )
+
+        dense, bm25 = search(q)
+        stripped = corpus.without_names(q)
+        unnamed = search(stripped) if stripped is not None else None
         return fuse(corpus, q, dense, bm25, self.settings.rrf_k, self.settings.evidence_k, unnamed=unnamed)
 
     def _embed_query(self, q: str) -> np.ndarray:

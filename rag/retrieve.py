@@ -89,6 +89,8 @@ class Corpus:
         for p in self.paragraphs:
             by_source.setdefault(p.source, []).append(p)
         self._titles = {source: document_title(source, ps) for source, ps in by_source.items()}
+        # Every word and number that names some document: what without_names takes out of a question.
+        self._naming = frozenset().union(*(t.words | t.numbers for t in self._titles.values()))
         self._bm25 = None
         terms = [content_terms(indexed_text(p)) for p in self.paragraphs]
         self.terms: dict[str, frozenset[str]] = {p.id: frozenset(t) for p, t in zip(self.paragraphs, terms)}
@@ -125,12 +127,10 @@ class Corpus:
         studied in the IJSR 2024 article on P63, PSA and BCL-2?" -> "How many tissue blocks were studied in
         the article on , and ?"), or None when it names none or under two terms would be left to search for. Such
         words match every paragraph of the named document, and a rare one outweighs what the question asks."""
-        naming_words = set().union(*(t.words for t in self._titles.values())) if self._titles else set()
-        naming_numbers = set().union(*(t.numbers for t in self._titles.values())) if self._titles else set()
         kept, dropped = [], False
         for token in re.findall(r"\S+", question):
             said = words(token)
-            if said and all(w in naming_words or w in naming_numbers for w in said) and content_terms(token):
+            if said and self._naming.issuperset(said) and content_terms(token):
                 dropped = True
                 continue
             kept.append(token)

@@ -173,7 +173,6 @@ def train(args: argparse.Namespace) -> dict:
     if args.init:
         if problem := load_trained(net, args.init / WEIGHTS_FILE):
             raise SystemExit(f"--init {args.init}: {problem}")
-        net.train()
     net = net.to(args.device)
     for name, param in net.named_parameters():
         param.requires_grad = name not in FROZEN
