@@ -16,7 +16,9 @@ from rag.text import sentence_spans
 from rag.types import Chunk, Paragraph, SentenceKey
 
 # Bump when splitting or chunking changes: it is part of the index fingerprint.
-CHUNKING_VERSION = "p5"  # p5: PDF glyphs with no character read as U+FFFD, scanned pages OCR'd
+CHUNKING_VERSION = (
+    "p6"  # p6: a PDF line's first-line indent starts a paragraph; capitals joined across a line-end hyphen
+)
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")

@@ -35,6 +35,8 @@ def test_words_whole_ligatures_folded_and_hyphenation_undone():
     assert "Bitcoin" in text and "Bit-coin" not in text  # "Bit-\ncoin" at a line end
     dobbs = read("scotus-dobbs-v-jackson-19-1392")[0].text
     assert "asked this Court to overrule Roe and Casey" in dobbs and "over- rule" not in dobbs  # an "as- yet" gap
+    # A name in capitals broken at a line end, joined because the document writes it whole elsewhere.
+    assert "in which THOMAS, GORSUCH, KAVANAUGH, and BARRETT, JJ., joined" in dobbs
     # A compound the document writes with its hyphen keeps it across a line end or a gap.
     assert "end-to-end" in read("cncf-software-supply-chain-best-practices-2021")[0].text
     assert "public law 113-274 on December 18, 2014" in read("nist-cybersecurity-framework-1-1")[0].text
@@ -75,6 +77,15 @@ def test_footnotes_are_their_own_paragraphs():
     assert note[0].text.startswith("3 Part of the concepts") and note[0].page == 14
     ely = paragraphs_with("scotus-dobbs-v-jackson-19-1392", "The Wages of Crying Wolf")[0]
     assert ely.text.startswith("2 J. Ely, The Wages of Crying Wolf") and ely.page == 10
+
+
+def test_a_first_line_indent_starts_a_paragraph_but_a_hanging_indent_does_not():
+    # "JUSTICE ALITO delivered the opinion of the Court." ends near the right edge; the next line is indented.
+    [opening] = [p for p in read("scotus-dobbs-v-jackson-19-1392")[1] if p.text.startswith("JUSTICE ALITO delivered")]
+    assert opening.text == "JUSTICE ALITO delivered the opinion of the Court." and opening.page == 9
+    # A list item's indented second line, after a line ending "(core library)", stays in the item.
+    supplier = paragraphs_with("cncf-software-supply-chain-best-practices-2021", "Raw Supplier")
+    assert any("(core library) used in the manufacturing" in p.text for p in supplier)
 
 
 def test_a_paragraph_across_a_page_break_is_whole_with_its_first_page():

@@ -11,11 +11,13 @@ here are only those neither has:
 * footnotes: smaller-type boxes below the page's body text, starting with a marker, are taken out of the
   body and kept, each note its own paragraph, after the body paragraph they would interrupt (and so are
   short figure labels printed between the halves of a paragraph);
-* paragraphs: a box is split where a line ends a sentence well short of the box's width; a paragraph that
+* paragraphs: a box is split where a line ends a sentence well short of the box's width or the next line
+  starts with a first-line indent (not a list item's hanging indent); a paragraph that
   runs on into the next box, column or page (no sentence end) is joined to it, and the next page starts
   inside it (its paragraph's page is the first);
 * words: NFKC (ligatures, compatibility characters), soft hyphens removed, a line-end hyphen joined unless
-  the document writes that compound with its hyphen elsewhere ("end-to-end"), "as- yet" gaps likewise;
+  the document writes that compound with its hyphen elsewhere ("end-to-end"), "as- yet" gaps likewise; in
+  capitals ("GOR-" "SUCH") only where the document writes the joined word elsewhere;
 * tables: ruled ones from pdfplumber; otherwise lines outside running text side by side on shared
   baselines, three rows or more; either way one row a paragraph, "cell | cell | cell";
 * headings: a box set larger than the body, a short bold one, or a short bold or italic first line over
@@ -39,6 +41,7 @@ _PAGE_NUMBER = re.compile(
     r"^(page\s*)?\d{1,4}(\s*(of|/)\s*\d{1,4})?$|^[-–—]\s*\d{1,4}\s*[-–—]$|^[ivxlc]{1,6}$|^\d{1,2}[-–.]\d{1,3}$", re.I
 )
 _TERMINAL = (".", "!", "?", ":", '"', "”", "’", ")", ";")
+_SENTENCE_END = re.compile(r"[.!?:][\"”’]?\s*$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u00ad\ufffe\uffff]")
 _BULLET = re.compile(r"^(?:[•▪◦●■□‣∙·*–-]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s")
 _FOOTNOTE_START = re.compile(r"^\d{1,3}\s*\S")
@@ -310,12 +313,21 @@ def _split_box(box: _Box, column: float | None, vocabulary: set[str]) -> list[tu
     right edge, or where a list item starts."""
     paras: list[list[_Line]] = []
     width = box.x1 - box.x0
+    # where most lines start: a first-line indent is to the right of it, a hanging indent's lines are at it
+    margin = Counter(round(ln.x0) for ln in box.lines).most_common(1)[0][0]
     prev: _Line | None = None
     for ln in box.lines:
         new = (
             prev is None
             or _BULLET.match(ln.text)
             or (prev.text.endswith(_TERMINAL) and prev.x1 < box.x1 - 0.15 * width)
+            # a sentence end followed by a first-line indent ("...of the Court." / "   Abortion presents"), but
+            # not a list item's hanging indent
+            or (
+                _SENTENCE_END.search(prev.text)
+                and ln.x0 - margin > 0.5 * ln.size
+                and not _BULLET.match(paras[-1][0].text)
+            )
             or abs(prev.size - ln.size) > 1.0
             # a short bold or italic heading over its paragraph, in one box
             or (prev.style and prev.style != ln.style and prev.x1 < box.x1 - 0.15 * width)
@@ -353,11 +365,14 @@ def _dehyphenate(left: str, right: str, vocabulary: set[str]) -> str:
     """Join a line ending in "-" to the next: "escal-" + "ation" -> "escalation", but keep real compounds
     ("end-" + "to-end" stays "end-to-end" when the document writes it so elsewhere, "113-" + "274")."""
     m = re.search(r"(\w+)-$", left)
-    if m and right[:1].isalpha() and right[:1].islower():
+    if m and right[:1].isalpha():
         tail = re.match(r"[\w-]*", right).group(0)
         word = m.group(1) + re.match(r"\w*", right).group(0)
         compound = f"{m.group(1)}-{tail}".lower()
-        if compound not in vocabulary or word.lower() in vocabulary:
+        if right[:1].islower() and (compound not in vocabulary or word.lower() in vocabulary):
+            return left[:-1] + right
+        # capitals ("GOR-" + "SUCH"): joined only as a word the document writes whole elsewhere
+        if word.isupper() and word.lower() in vocabulary:
             return left[:-1] + right
     return left + right if left.endswith("-") else f"{left} {right}"
 
