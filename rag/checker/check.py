@@ -13,13 +13,6 @@ import torch
 from rag.checker.model import WEIGHTS_DIR, CheckerConfig, CheckerMissing, CheckerNet, load_net
 from rag.reader.features import collate, windows
 from rag.reader.model import load_tokenizer, packaged_base
-from rag.text import content_terms, sentence_spans
-
-# Of a longer passage the checker reads the sentences sharing most terms with the claim and its question, up
-# to this many words, in the passage's order. Fitted on validation claims (1,200 SQuAD, 1,200 HaluEval): AUC
-# 0.845 -> 0.849 and 0.913 -> 0.916 against the whole passage, and a SQuAD paragraph checked in 63% of the
-# time; 50 words lost HaluEval AUC (0.896), 120 saved less time (82%).
-FOCUS_WORDS = 80
 
 
 def claim_text(question: str, claim: str) -> str:
@@ -40,23 +33,6 @@ def predict(net: CheckerNet, wins, batch_size: int = 64, device: str = "cpu") ->
     return out
 
 
-def focus(question: str, claim: str, passage: str, budget: int = FOCUS_WORDS) -> str:
-    """The passage's sentences that bear on the claim, within ``budget`` words (at least one sentence)."""
-    spans = sentence_spans(passage)
-    if len(passage.split()) <= budget or len(spans) <= 1:
-        return passage
-    wanted = set(content_terms(claim)) | set(content_terms(question))
-    by_overlap = sorted(range(len(spans)), key=lambda i: -len(wanted & set(content_terms(passage[slice(*spans[i])]))))
-    kept, used = [], 0
-    for i in by_overlap:
-        n = len(passage[slice(*spans[i])].split())
-        if kept and used + n > budget:
-            break
-        kept.append(i)
-        used += n
-    return " ".join(passage[slice(*spans[i])] for i in sorted(kept))
-
-
 class ClaimChecker:
     """The trained checker on the CPU. Thread-safe: the model is read-only and torch releases the GIL."""
 
@@ -66,11 +42,10 @@ class ClaimChecker:
         self._lock = threading.Lock()  # the tokenizer's truncation settings are per-object state
 
     def support(self, question: str, claims: Sequence[str], passages: Sequence[str]) -> np.ndarray:
-        """P(supported) of each (claim, passage) pair, claims[i] against passages[i]: the passage's sentences
-        that bear on the claim are read (``focus``), and of a long one, its best window counts."""
+        """P(supported) of each (claim, passage) pair, claims[i] against passages[i]: the best window of a
+        long passage counts."""
         if not claims:
             return np.zeros(0, np.float32)
-        passages = [focus(question, c, p) for c, p in zip(claims, passages)]
         with self._lock:
             wins = windows(self._tokenizer, self.config, [claim_text(question, c) for c in claims], passages)
         logits = predict(self._net, wins)
