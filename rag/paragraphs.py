@@ -16,9 +16,8 @@ from rag.text import sentence_spans
 from rag.types import Chunk, Paragraph, SentenceKey
 
 # Bump when splitting or chunking changes: it is part of the index fingerprint.
-CHUNKING_VERSION = (
-    "p6"  # p6: a PDF line's first-line indent starts a paragraph; capitals joined across a line-end hyphen
-)
+# p6: a PDF line's first-line indent starts a paragraph; capitals are joined across a line-end hyphen.
+CHUNKING_VERSION = "p6"
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
