@@ -90,3 +90,19 @@ def test_the_committed_checker_tells_a_stated_fact_from_a_changed_one_whatever_t
     short_right, short_wrong, long_right, long_wrong = checker.support(question, claims, [passage] * 4)
     assert short_right >= checker.threshold > short_wrong
     assert long_right >= checker.threshold > long_wrong
+
+
+def test_a_claim_longer_than_the_checker_reads_is_checked_to_its_last_word():
+    checker = load_checker()
+    passage = "The Peace of Westphalia was signed in 1648 in Osnabrück and Münster. It ended the Thirty Years' War."
+    question = "When was the Peace of Westphalia signed?"
+    stated = "The Peace of Westphalia was signed in 1648 in Osnabrück and Münster and ended the Thirty Years' War"
+    padding = ", the treaty of Osnabrück and Münster that was signed in 1648 and ended the Thirty Years' War" * 3
+    invented = (
+        ", after which the Swedish king converted to a new faith, moved the capital of his kingdom to a small island"
+        " off the coast of Africa, built a fleet of wooden ships to trade spices with merchants from distant ports,"
+        " and wrote a long book of poems about the sea that his grandchildren later translated into many languages."
+    )
+    assert len((stated + padding).split()) > 60  # the invented part lies beyond what the checker reads at once
+    whole, read_at_once = checker.support(question, [stated + padding + invented, stated + padding], [passage] * 2)
+    assert read_at_once >= checker.threshold > whole

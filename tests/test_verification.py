@@ -141,3 +141,14 @@ def test_what_counts_as_a_quote():
     assert not quotes("Abu Hafs took over", paragraph), "a few words out of context go to the checker"
     assert not quotes("he Iraqi Abu Hafs took over the", paragraph), "on word boundaries only"
     assert not quotes("the Iraqi Abu Hafs took over the group's leadership", paragraph)
+
+
+def test_a_reply_stuck_in_a_loop_is_no_claim(index):
+    # SmolLM2 under greedy decoding can loop; the on-topic words of a loop once scored as support.
+    loop = (
+        "The organization's leadership is a quote from a passage that is quoted" + " from a passage that is quoted" * 30
+    )
+    answer, llm = answer_with(index, f"{loop} [1]")
+    [claim] = [c for c in answer.meta.verification.claims if c.text.startswith("The organization")]
+    assert claim.verdict == "removed" and claim.reason == "repeats itself"
+    assert "quoted from a passage" not in answer.answer

@@ -20,6 +20,13 @@ def claim_text(question: str, claim: str) -> str:
     return f"Q: {question.strip()} A: {claim.strip()}"
 
 
+# The checker reads the claim with its question in at most ``max_question_tokens`` tokens. A longer claim is read
+# in pieces (overlapping by a few words, for context), and every piece must hold: text the model never read is
+# not checked. The question keeps at most this share of the room, so a long question cannot crowd the claim out.
+QUESTION_SHARE = 0.5
+PIECE_OVERLAP_WORDS = 4
+
+
 def predict(net: CheckerNet, wins, batch_size: int = 64, device: str = "cpu") -> np.ndarray:
     """The logit of every window, in order."""
     out = np.zeros(len(wins), np.float32)
@@ -47,12 +54,50 @@ class ClaimChecker:
         if not claims:
             return np.zeros(0, np.float32)
         with self._lock:
-            wins = windows(self._tokenizer, self.config, [claim_text(question, c) for c in claims], passages)
+            question = self._clip(question, int(self.config.max_question_tokens * QUESTION_SHARE))
+            room = self.config.max_question_tokens - self._count(claim_text(question, ""))
+            owner, texts, texts_passages = [], [], []
+            for k, (claim, passage) in enumerate(zip(claims, passages)):
+                for piece in self._pieces(claim, room):
+                    owner.append(k)
+                    texts.append(claim_text(question, piece))
+                    texts_passages.append(passage)
+            wins = windows(self._tokenizer, self.config, texts, texts_passages)
         logits = predict(self._net, wins)
-        best = np.full(len(claims), -np.inf, np.float32)
+        best = np.full(len(texts), -np.inf, np.float32)  # each piece: its best window of the passage
         for w, logit in zip(wins, logits):
             best[w.pair] = max(best[w.pair], logit)
-        return 1.0 / (1.0 + np.exp(-best))
+        worst = np.full(len(claims), np.inf, np.float32)  # each claim: its least supported piece
+        for k, logit in zip(owner, best):
+            worst[k] = min(worst[k], logit)
+        return 1.0 / (1.0 + np.exp(-worst))
+
+    def _count(self, text: str) -> int:
+        return len(self._tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def _clip(self, text: str, max_tokens: int) -> str:
+        enc = self._tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        return text if len(enc["input_ids"]) <= max_tokens else text[: enc["offset_mapping"][max_tokens - 1][1]]
+
+    def _pieces(self, claim: str, room: int) -> list[str]:
+        """The claim whole when it fits in ``room`` tokens, else runs of whole words that do, overlapping."""
+        words = claim.split()
+        if not words:
+            return [claim]
+        # WordPiece splits on whitespace first, so the words' token counts add up to the claim's.
+        sizes = [max(1, len(ids)) for ids in self._tokenizer(words, add_special_tokens=False)["input_ids"]]
+        if sum(sizes) <= room:
+            return [claim]
+        pieces, start = [], 0
+        while True:
+            end, used = start + 1, sizes[start]
+            while end < len(words) and used + sizes[end] <= room:
+                used += sizes[end]
+                end += 1
+            pieces.append(" ".join(words[start:end]))
+            if end >= len(words):
+                return pieces
+            start = max(start + 1, end - PIECE_OVERLAP_WORDS)
 
 
 @functools.lru_cache(maxsize=2)
