@@ -47,6 +47,23 @@ def content_terms(text: str) -> list[str]:
     return [stem(w) for w in words(text) if w not in STOPWORDS]
 
 
+# --- names ---------------------------------------------------------------------------------------
+
+_CAPITALIZED = re.compile(r"(?<![\w'’])[A-Z][^\W_]*(?:['’][^\W_]+)*")
+_OPENS_SENTENCE = tuple(".!?:;\"“‘'•*-–—")
+
+
+def names_in(text: str) -> set[str]:
+    """Capitalized words that do not open a sentence, list item or quote ("Lisbon", "EIP"), as content terms:
+    the names a text states."""
+    found = []
+    for m in _CAPITALIZED.finditer(text):
+        before = text[: m.start()].rstrip()
+        if before and not before.endswith(_OPENS_SENTENCE) and len(m.group(0)) > 1:
+            found.append(m.group(0))
+    return set(content_terms(" ".join(found)))
+
+
 # --- numbers -------------------------------------------------------------------------------------
 
 _UNITS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()

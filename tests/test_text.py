@@ -1,4 +1,4 @@
-from rag.text import content_terms, normalize_answer, number_words_to_digits, numbers_in, sentence_spans
+from rag.text import content_terms, names_in, normalize_answer, number_words_to_digits, numbers_in, sentence_spans
 
 
 def test_normalize_answer_treats_number_words_and_digits_alike():
@@ -25,3 +25,9 @@ def test_sentences_respect_abbreviations_and_quotes():
 def test_content_terms_stem_and_drop_stopwords():
     assert content_terms("How many soldiers were killed in the attacks?") == ["soldier", "kill", "attack"]
     assert content_terms("ISIS’s attacks") == content_terms("ISIS attacks")
+
+
+def test_names_are_capitalized_words_that_do_not_open_a_sentence():
+    assert names_in("The treaty was signed in Lisbon. Later it lapsed.") == {"lisbon"}
+    assert names_in("Succinate (Toprol) is long-acting") == set(content_terms("Toprol"))
+    assert names_in("1. Duration: the drug lasts. “Our site” is safe; However, it was NATO’s plan.") == {"nato"}

@@ -152,3 +152,14 @@ def test_a_reply_stuck_in_a_loop_is_no_claim(index):
     [claim] = [c for c in answer.meta.verification.claims if c.text.startswith("The organization")]
     assert claim.verdict == "removed" and claim.reason == "repeats itself"
     assert "quoted from a passage" not in answer.answer
+
+
+def test_a_claim_naming_what_no_passage_names_is_removed(index):
+    # The checker alone lets an added detail pass when the rest matches closely; the prompt asks the model to copy
+    # names exactly, so a name neither the paragraph nor the question states is not supported by it.
+    _, llm = answer_with(index, "x")
+    n = passage_number(llm, FACT)
+    answer, _ = answer_with(index, f"{FACT} at a meeting in Reykjavik. [{n}]")
+    [claim] = answer.meta.verification.claims
+    assert claim.verdict == "removed"
+    assert "Reykjavik" not in answer.answer

@@ -8,8 +8,9 @@
    only introduces claims ("Based on the passages, the differences are:") is not one, nor is a conclusion that
    only sums up kept claims. Each claim is judged by the trained claim checker (rag/checker; word-overlap and
    meaning rules if its weights are missing) against the paragraph it cites, then against the other evidence:
-   kept, re-cited to the paragraph that supports it, or removed. A number the claim states must also be in
-   that paragraph. The model's lines and list stay as it wrote them, for the claims that stay. If nothing
+   kept, re-cited to the paragraph that supports it, or removed. A number or a name (a capitalized word inside a
+   sentence) the claim states must also be in that paragraph or the question: the prompt asks the model to copy
+   them exactly, and the checker misses an added detail when the rest matches. The model's lines and list stay as it wrote them, for the claims that stay. If nothing
    survives, the reader's answer stands in (or the system abstains). Markers are renumbered so each cited
    paragraph has exactly one.
 """
@@ -27,7 +28,7 @@ from rag.answer.citations import MARKER, cite
 from rag.answer.injection import looks_like_injection
 from rag.answer.llm import LLM, Message
 from rag.checker.check import ClaimChecker
-from rag.text import content_terms, numbers_in, sentence_spans
+from rag.text import content_terms, names_in, numbers_in, sentence_spans
 from rag.types import Citation, ClaimCheck, Paragraph, ScoredParagraph, Verification
 
 NOT_IN_REPORTS = "NOT IN REPORTS"
@@ -339,13 +340,20 @@ class Verifier:
         checker = self._load_checker()
         threshold = self.threshold
         numbers = [numbers_in(f"{p.section or ''} {p.text}") for p in paragraphs]
+        asked = set(content_terms(question))
+        known = [set(content_terms(f"{p.section or ''} {p.text}")) | asked for p in paragraphs]
+        names = [names_in(u.text) for u in claims]
         vectors = self._sentence_vectors(paragraphs)
         claim_vecs = self._embed([u.text for u in claims])
 
         plain = [_plain(p.text) for p in paragraphs]
 
         def probabilities(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], float]:
-            pairs = [(c, i) for c, i in pairs if trusted[i] and numbers_in(claims[c].text) <= numbers[i]]
+            pairs = [
+                (c, i)
+                for c, i in pairs
+                if trusted[i] and numbers_in(claims[c].text) <= numbers[i] and names[c] <= known[i]
+            ]
             quoted = {(c, i): 1.0 for c, i in pairs if quotes(claims[c].text, plain[i])}
             pairs = [pair for pair in pairs if pair not in quoted]
             if checker is None:
