@@ -148,7 +148,7 @@ def test_a_reply_stuck_in_a_loop_is_no_claim(index):
     loop = (
         "The organization's leadership is a quote from a passage that is quoted" + " from a passage that is quoted" * 30
     )
-    answer, llm = answer_with(index, f"{loop} [1]")
+    answer, _ = answer_with(index, f"{loop} [1]")
     [claim] = [c for c in answer.meta.verification.claims if c.text.startswith("The organization")]
     assert claim.verdict == "removed" and claim.reason == "repeats itself"
     assert "quoted from a passage" not in answer.answer

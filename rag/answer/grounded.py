@@ -8,11 +8,11 @@
    only introduces claims ("Based on the passages, the differences are:") is not one, nor is a conclusion that
    only sums up kept claims. Each claim is judged by the trained claim checker (rag/checker; word-overlap and
    meaning rules if its weights are missing) against the paragraph it cites, then against the other evidence:
-   kept, re-cited to the paragraph that supports it, or removed. A number or a name (a capitalized word inside a
-   sentence) the claim states must also be in that paragraph or the question: the prompt asks the model to copy
-   them exactly, and the checker misses an added detail when the rest matches. The model's lines and list stay as it wrote them, for the claims that stay. If nothing
-   survives, the reader's answer stands in (or the system abstains). Markers are renumbered so each cited
-   paragraph has exactly one.
+   kept, re-cited to the paragraph that supports it, or removed. A number the claim states must also be in that
+   paragraph, and a name (a capitalized word inside a sentence) in that paragraph or the question: the prompt
+   asks the model to copy them exactly, and the checker misses an added detail when the rest matches. The
+   model's lines and list stay as it wrote them, for the claims that stay. If nothing survives, the reader's
+   answer stands in (or the system abstains). Markers are renumbered so each cited paragraph has exactly one.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from rag.answer.citations import MARKER, cite
 from rag.answer.injection import looks_like_injection
 from rag.answer.llm import LLM, Message
 from rag.checker.check import ClaimChecker
-from rag.text import content_terms, names_in, numbers_in, sentence_spans
+from rag.text import content_terms, names_in, numbers_in, sentence_spans, words
 from rag.types import Citation, ClaimCheck, Paragraph, ScoredParagraph, Verification
 
 NOT_IN_REPORTS = "NOT IN REPORTS"
@@ -84,8 +84,8 @@ LOOP_MIN_SHARE = 0.5
 
 
 def repeats_itself(claim: str) -> bool:
-    words = re.findall(r"[^\W_]+", claim.lower())
-    trigrams = [tuple(words[i : i + 3]) for i in range(len(words) - 2)]
+    said = words(claim)
+    trigrams = [tuple(said[i : i + 3]) for i in range(len(said) - 2)]
     repeats = len(trigrams) - len(set(trigrams))
     return repeats >= LOOP_MIN_REPEATS and repeats >= LOOP_MIN_SHARE * len(trigrams)
 
@@ -339,21 +339,19 @@ class Verifier:
             return
         checker = self._load_checker()
         threshold = self.threshold
-        numbers = [numbers_in(f"{p.section or ''} {p.text}") for p in paragraphs]
+        # A claim's numbers must be in the paragraph, its names in the paragraph or the question.
+        bodies = [f"{p.section or ''} {p.text}" for p in paragraphs]
+        numbers = [numbers_in(body) for body in bodies]
         asked = set(content_terms(question))
-        known = [set(content_terms(f"{p.section or ''} {p.text}")) | asked for p in paragraphs]
-        names = [names_in(u.text) for u in claims]
+        known = [set(content_terms(body)) | asked for body in bodies]
+        stated = [(numbers_in(u.text), names_in(u.text)) for u in claims]
         vectors = self._sentence_vectors(paragraphs)
         claim_vecs = self._embed([u.text for u in claims])
 
         plain = [_plain(p.text) for p in paragraphs]
 
         def probabilities(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], float]:
-            pairs = [
-                (c, i)
-                for c, i in pairs
-                if trusted[i] and numbers_in(claims[c].text) <= numbers[i] and names[c] <= known[i]
-            ]
+            pairs = [(c, i) for c, i in pairs if trusted[i] and stated[c][0] <= numbers[i] and stated[c][1] <= known[i]]
             quoted = {(c, i): 1.0 for c, i in pairs if quotes(claims[c].text, plain[i])}
             pairs = [pair for pair in pairs if pair not in quoted]
             if checker is None:

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from rag.checker.model import WEIGHTS_DIR, CheckerConfig, CheckerMissing, CheckerNet, load_net
-from rag.reader.features import collate, windows
+from rag.reader.features import clip_tokens, collate, windows
 from rag.reader.model import load_tokenizer, packaged_base
 
 
@@ -54,7 +54,7 @@ class ClaimChecker:
         if not claims:
             return np.zeros(0, np.float32)
         with self._lock:
-            question = self._clip(question, int(self.config.max_question_tokens * QUESTION_SHARE))
+            question = clip_tokens(self._tokenizer, question, int(self.config.max_question_tokens * QUESTION_SHARE))
             room = self.config.max_question_tokens - self._count(claim_text(question, ""))
             owner, texts, texts_passages = [], [], []
             for k, (claim, passage) in enumerate(zip(claims, passages)):
@@ -74,10 +74,6 @@ class ClaimChecker:
 
     def _count(self, text: str) -> int:
         return len(self._tokenizer(text, add_special_tokens=False)["input_ids"])
-
-    def _clip(self, text: str, max_tokens: int) -> str:
-        enc = self._tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-        return text if len(enc["input_ids"]) <= max_tokens else text[: enc["offset_mapping"][max_tokens - 1][1]]
 
     def _pieces(self, claim: str, room: int) -> list[str]:
         """The claim whole when it fits in ``room`` tokens, else runs of whole words that do, overlapping."""

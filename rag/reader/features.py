@@ -26,11 +26,12 @@ class Window:
         return [1 if i == 0 or o is not None else 0 for i, o in enumerate(self.offsets)]
 
 
-def _clip_question(tokenizer, question: str, max_tokens: int) -> str:
-    enc = tokenizer(question, add_special_tokens=False, return_offsets_mapping=True)
+def clip_tokens(tokenizer, text: str, max_tokens: int) -> str:
+    """``text`` cut after its first ``max_tokens`` tokens (whole, if it has no more)."""
+    enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
     if len(enc["input_ids"]) <= max_tokens:
-        return question
-    return question[: enc["offset_mapping"][max_tokens - 1][1]]
+        return text
+    return text[: enc["offset_mapping"][max_tokens - 1][1]]
 
 
 def windows(
@@ -44,7 +45,7 @@ def windows(
     ``answers`` (training) gives each pair's answer as passage character offsets, or None."""
     if not questions:
         return []
-    clipped = [_clip_question(tokenizer, q, config.max_question_tokens) for q in questions]
+    clipped = [clip_tokens(tokenizer, q, config.max_question_tokens) for q in questions]
     enc = tokenizer(
         clipped,
         list(passages),
