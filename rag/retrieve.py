@@ -11,7 +11,7 @@ import bm25s
 import numpy as np
 
 from rag.store import DenseHit
-from rag.text import content_terms, numbers_in, words
+from rag.text import content_terms, numbers_in, search_terms, words
 from rag.types import Paragraph, ScoredParagraph
 
 
@@ -92,7 +92,7 @@ class Corpus:
         # Every word and number that names some document: what without_names takes out of a question.
         self._naming = frozenset().union(*(t.words | t.numbers for t in self._titles.values()))
         self._bm25 = None
-        terms = [content_terms(indexed_text(p)) for p in self.paragraphs]
+        terms = [search_terms(indexed_text(p)) for p in self.paragraphs]
         self.terms: dict[str, frozenset[str]] = {p.id: frozenset(t) for p, t in zip(self.paragraphs, terms)}
         self._df: dict[str, int] = {}
         for doc_terms in terms:
@@ -143,7 +143,7 @@ class Corpus:
         return sorted(self.source_set)
 
     def bm25(self, question: str, k: int, sources: Sequence[str] | None = None) -> list[str]:
-        terms = content_terms(question)
+        terms = search_terms(question)
         if self._bm25 is None or not terms:
             return []
         mask = None
@@ -193,7 +193,7 @@ def fuse(
         fusion_weights += [weights.unnamed * weights.dense, weights.unnamed * weights.bm25]
     scores = reciprocal_rank_fusion(rankings, rrf_k, fusion_weights)
     if weights.coverage:
-        q_terms = {t: corpus.idf(t) for t in set(content_terms(question))}
+        q_terms = {t: corpus.idf(t) for t in set(search_terms(question))}
         total = sum(q_terms.values()) or 1.0
         for pid in scores:
             held = corpus.terms[pid]

@@ -43,8 +43,28 @@ def stem(word: str) -> str:
 
 
 def content_terms(text: str) -> list[str]:
-    """Stemmed, stopword-free terms: the vocabulary of BM25 and of lexical overlap."""
+    """Stemmed, stopword-free terms: the vocabulary of lexical overlap."""
     return [stem(w) for w in words(text) if w not in STOPWORDS]
+
+
+# Word characters joined by dots, hyphens, slashes or colons with no space: identifiers, codes, versions
+# ("ID.SC", "M-19-17", "etcd 3.4.3", "SP 800-207", "ISO/IEC"). Their parts alone are common ("id", "3");
+# the whole is rare, and a question quoting it asks for the paragraph that states it.
+_COMPOUND = re.compile(r"[^\W_]+(?:[./:-][^\W_]+)+")
+
+
+def compounds(text: str) -> list[str]:
+    """The joined identifiers a text states, lowercased, their outer punctuation dropped. Hyphenated words
+    ("al-Rasafa", "well-known") are ordinary words, matched by their parts: a code holds a digit, a dot, a
+    slash or a colon."""
+    found = (m.group(0) for m in _COMPOUND.finditer(text))
+    return [c.lower() for c in found if any(ch.isdigit() or ch in "./:" for ch in c)]
+
+
+def search_terms(text: str) -> list[str]:
+    """The vocabulary of BM25: content terms plus each joined identifier whole, so that "ID.SC" matches the
+    paragraph stating ID.SC above one merely saying "ID" and "SC" apart."""
+    return content_terms(text) + compounds(text)
 
 
 # --- names ---------------------------------------------------------------------------------------

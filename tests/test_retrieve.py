@@ -44,3 +44,19 @@ def test_the_question_without_the_document_names_finds_what_they_drown():
     top = fuse(corpus, q, dense, bm25, rrf_k=1, limit=3, unnamed=unnamed)[0]
     assert top.paragraph.number == 4
     assert top.dense_rank == 3 and top.bm25_rank == 3, "ranks stay those of the question as asked"
+
+
+def test_bm25_ranks_the_paragraph_stating_a_quoted_identifier_whole():
+    # A framework's table: every row says "ID" and most say "SC"; only one states the identifier ID.SC.
+    texts = [
+        "ID.AM | Asset Management: devices and systems in the SC inventory are identified",
+        "ID.RA | Risk Assessment: the SC threat and ID risk are understood",
+        "ID.SC | Supply Chain Risk Management",
+        "ID.GV | Governance: the SC policies and ID processes are understood",
+    ]
+    paragraphs, at = [], 0
+    for n, text in enumerate(texts, start=1):
+        paragraphs.append(Paragraph("csf.pdf", n, at, at + len(text), text, page=1))
+        at += len(text) + 2
+    corpus = Corpus(paragraphs)
+    assert corpus.bm25("Which category has the unique identifier ID.SC?", k=4)[0] == "csf.pdf#3"

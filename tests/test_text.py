@@ -31,3 +31,11 @@ def test_names_are_capitalized_words_that_do_not_open_a_sentence():
     assert names_in("The treaty was signed in Lisbon. Later it lapsed.") == {"lisbon"}
     assert names_in("Succinate (Toprol) is long-acting") == set(content_terms("Toprol"))
     assert names_in("1. Duration: the drug lasts. “Our site” is safe; However, it was NATO’s plan.") == {"nato"}
+
+
+def test_compounds_are_codes_not_hyphenated_words():
+    from rag.text import compounds, search_terms
+
+    text = "ID.SC and M-19-17 (etcd 3.4.3, ISO/IEC 27001:2013) in al-Rasafa, a well-known e-mail"
+    assert compounds(text) == ["id.sc", "m-19-17", "3.4.3", "iso/iec", "27001:2013"]
+    assert {"id", "sc", "id.sc"} <= set(search_terms("the identifier ID.SC?"))
