@@ -1,6 +1,6 @@
 """How well the PDF reader rebuilds real reports' text: per document of the development corpus
 (../shared/corpora/real-reports/), the share of dev_qa.jsonl evidence strings found verbatim in the
-extracted text, the share found on the page the row names (by the reader's page_starts), and pages/s.
+extracted text, the share found on the page the row names (by the reader's page marks), and pages/s.
 
     python evals/pdf_text.py [CORPUS_DIR] [--doc SUBSTRING] [--show]
 
@@ -13,7 +13,6 @@ Two match levels, both with whitespace collapsed and NFKC applied on both sides:
 
 from __future__ import annotations
 
-import bisect
 import json
 import re
 import sys
@@ -74,10 +73,6 @@ class DocResult:
     page_ok: int = 0
 
 
-def page_of(offset: int, page_starts) -> int:
-    return bisect.bisect_right(page_starts, offset) or 1
-
-
 def evaluate(corpus: Path, only: str | None = None, show: bool = False) -> list[DocResult]:
     from rag.readers import extract
 
@@ -94,8 +89,7 @@ def evaluate(corpus: Path, only: str | None = None, show: bool = False) -> list[
         t0 = time.perf_counter()
         extracted = extract(pdf, data)
         seconds = time.perf_counter() - t0
-        starts = extracted.page_starts or (0,)
-        result = DocResult(pdf.name, len(starts), seconds)
+        result = DocResult(pdf.name, extracted.page_count or 1, seconds)
         strict, _ = normalized(extracted.text, fold=False)
         folded, where = normalized(extracted.text, fold=True)
         for row in by_source.get(pdf.name, []):
@@ -104,10 +98,10 @@ def evaluate(corpus: Path, only: str | None = None, show: bool = False) -> list[
             pages = {row["page"], *row.get("also_on_pages", [])}
             hits = list(evidence_pattern(row["evidence"], fold=True).finditer(folded))
             result.matched += bool(hits)
-            on_page = any(page_of(where[m.start()], starts) in pages for m in hits)
+            on_page = any(extracted.page_at(where[m.start()]) in pages for m in hits)
             result.page_ok += on_page
             if show and not on_page:
-                found = sorted({page_of(where[m.start()], starts) for m in hits})
+                found = sorted({extracted.page_at(where[m.start()]) for m in hits})
                 print(f"  MISS {row['id']} p{row['page']} found on {found or '-'}: {row['evidence']}")
         results.append(result)
         print(

@@ -20,7 +20,14 @@ from filelock import FileLock, Timeout
 
 from rag.embeddings import Embedder, embedder_name
 from rag.manifest import Candidate, DocEntry, Manifest, decide, discover, removed_sources
-from rag.paragraphs import CHUNKING_VERSION, assign_pages, chunk_paragraph, paragraph_sentences, split_paragraphs
+from rag.paragraphs import (
+    CHUNKING_VERSION,
+    assign_pages,
+    chunk_paragraph,
+    mark_footnotes,
+    paragraph_sentences,
+    split_paragraphs,
+)
 from rag.readers import ReadError, ensure_supported, extract, read_bytes
 from rag.retrieve import indexed_text
 from rag.settings import Settings
@@ -346,8 +353,9 @@ class Index:
         except ReadError as exc:
             return failed(str(exc))
         paragraphs = split_paragraphs(extracted.text, cand.source)
-        if extracted.page_starts:
-            paragraphs = assign_pages(paragraphs, extracted.page_starts)
+        if extracted.page_marks:
+            paragraphs = assign_pages(paragraphs, extracted.page_marks)
+        paragraphs = mark_footnotes(paragraphs, extracted.footnotes)
         if not paragraphs:
             return failed("no text paragraphs found")
         chunks = [c for p in paragraphs for c in chunk_paragraph(p, self.settings.chunk_chars)]

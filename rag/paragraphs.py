@@ -11,13 +11,16 @@ import bisect
 import dataclasses
 import re
 from dataclasses import dataclass
+from typing import Sequence
 
+from rag.readers.base import page_at
 from rag.text import sentence_spans
 from rag.types import Chunk, Paragraph, SentenceKey
 
 # Bump when splitting or chunking changes: it is part of the index fingerprint.
 # p6: a PDF line's first-line indent starts a paragraph; capitals are joined across a line-end hyphen.
-CHUNKING_VERSION = "p6"
+# p7: paragraphs starting inside a PDF footnote are marked as footnotes in their section.
+CHUNKING_VERSION = "p7"
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
@@ -196,6 +199,25 @@ def paragraph_sentences(paragraph: Paragraph) -> list[SentenceKey]:
     ]
 
 
-def assign_pages(paragraphs: list[Paragraph], page_starts: tuple[int, ...]) -> list[Paragraph]:
-    """Each paragraph gets the page it starts on (the first, when it runs over two)."""
-    return [dataclasses.replace(p, page=bisect.bisect_right(page_starts, p.start) or 1) for p in paragraphs]
+FOOTNOTE = "Footnote"
+
+
+def mark_footnotes(paragraphs: list[Paragraph], footnotes: Sequence[tuple[int, int]]) -> list[Paragraph]:
+    """A paragraph that starts inside a footnote is marked as one in its section ("Footnote — 2.1 Tenets"):
+    the analyst sees it is a note, and a question about "the footnote" finds it."""
+    if not footnotes:
+        return paragraphs
+    starts = [s for s, _ in footnotes]
+    out = []
+    for p in paragraphs:
+        i = bisect.bisect_right(starts, p.start) - 1
+        if i >= 0 and p.start < footnotes[i][1]:
+            p = dataclasses.replace(p, section=f"{FOOTNOTE} — {p.section}" if p.section else FOOTNOTE)
+        out.append(p)
+    return out
+
+
+def assign_pages(paragraphs: list[Paragraph], page_marks: Sequence[tuple[int, int]]) -> list[Paragraph]:
+    """Each paragraph gets the page it starts on (the first, when it runs over two); ``page_marks`` as in
+    rag.readers.base.Extracted."""
+    return [dataclasses.replace(p, page=page_at(page_marks, p.start)) for p in paragraphs]

@@ -25,8 +25,8 @@ def rendered(tmp_path_factory):
 def paragraphs_of(path: Path):
     extracted = extract(path, path.read_bytes())
     paragraphs = split_paragraphs(extracted.text, path.name)
-    if extracted.page_starts:
-        paragraphs = assign_pages(paragraphs, extracted.page_starts)
+    if extracted.page_marks:
+        paragraphs = assign_pages(paragraphs, extracted.page_marks)
     return extracted, paragraphs
 
 
@@ -140,7 +140,7 @@ def test_sniffing_reads_a_pdf_named_txt(rendered, tmp_path):
     disguised = tmp_path / "report.txt"
     disguised.write_bytes((out / "pdf" / f"{SEED_FILES[0].stem}.pdf").read_bytes())
     extracted, paragraphs = paragraphs_of(disguised)
-    assert extracted.page_starts and paragraphs[0].page == 1
+    assert extracted.page_marks and paragraphs[0].page == 1
 
 
 @pytest.mark.integration

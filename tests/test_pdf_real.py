@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.paragraphs import assign_pages, split_paragraphs
+from rag.paragraphs import FOOTNOTE, assign_pages, mark_footnotes, split_paragraphs
 from rag.readers import extract
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,7 +22,8 @@ pytestmark = pytest.mark.skipif(not (CORPUS / "dev_qa.jsonl").exists(), reason="
 def read(stem: str):
     pdf = CORPUS / f"{stem}.pdf"
     extracted = extract(pdf, pdf.read_bytes())
-    return extracted, assign_pages(split_paragraphs(extracted.text, pdf.name), extracted.page_starts)
+    paragraphs = assign_pages(split_paragraphs(extracted.text, pdf.name), extracted.page_marks)
+    return extracted, mark_footnotes(paragraphs, extracted.footnotes)
 
 
 def paragraphs_with(stem: str, needle: str):
@@ -77,6 +78,16 @@ def test_footnotes_are_their_own_paragraphs():
     assert note[0].text.startswith("3 Part of the concepts") and note[0].page == 14
     ely = paragraphs_with("scotus-dobbs-v-jackson-19-1392", "The Wages of Crying Wolf")[0]
     assert ely.text.startswith("2 J. Ely, The Wages of Crying Wolf") and ely.page == 10
+    # Marked as notes in their section (what a question about "the footnote" finds); the body is not.
+    assert note[0].section.startswith(FOOTNOTE) and ely.section.startswith(FOOTNOTE)
+    # Notes under a separator typed as dashes ("——————"), in the same pdfminer box as the body above them.
+    [body] = paragraphs_with("scotus-dobbs-v-jackson-19-1392", "Stare decisis, the doctrine on which")
+    assert "controlling opinion was based, does not compel unending adherence" in body.text
+    assert "——" not in body.text and "Miss. Code Ann." not in body.text
+    [note13] = paragraphs_with("scotus-dobbs-v-jackson-19-1392", "13 Miss. Code Ann.")
+    assert note13.text.startswith("13 Miss. Code Ann.") and note13.section.startswith(FOOTNOTE)
+    tenet = paragraphs_with("nist-sp-800-207-zero-trust-architecture", "reported active attacks, etc.")[0]
+    assert not (tenet.section or "").startswith(FOOTNOTE)
 
 
 def test_a_first_line_indent_starts_a_paragraph_but_a_hanging_indent_does_not():
@@ -92,7 +103,11 @@ def test_a_paragraph_across_a_page_break_is_whole_with_its_first_page():
     tenet = paragraphs_with("nist-sp-800-207-zero-trust-architecture", "reported active attacks, etc.")[0]
     assert tenet.page == 15 and "These rules and attributes are based" in tenet.text  # runs on to p. 16
     extracted, _ = read("nist-sp-800-207-zero-trust-architecture")
-    assert tenet.start < extracted.page_starts[15] < tenet.end  # page 16 starts inside it
+    assert any(tenet.start < at < tenet.end and page == 16 for at, page in extracted.page_marks)  # p. 16 in it
+    # Page 11's notes come after the paragraph it runs on to page 12 with; its words there are still on p. 12.
+    dobbs, _ = read("scotus-dobbs-v-jackson-19-1392")
+    [running] = paragraphs_with("scotus-dobbs-v-jackson-19-1392", "26 States have expressly asked this Court")
+    assert running.page == 11 and dobbs.page_at(dobbs.text.find("26 States have expressly asked")) == 12
     letter = paragraphs_with("us-national-cybersecurity-strategy-2023", "direction of our world for decades")[0]
     assert letter.page == 2
 
@@ -114,7 +129,7 @@ def test_headings_become_sections():
 
 def test_an_owner_password_only_encrypted_pdf_opens():
     extracted, _ = read("us-national-cybersecurity-strategy-2023")
-    assert "investing $65 billion" in extracted.text and len(extracted.page_starts) == 39
+    assert "investing $65 billion" in extracted.text and extracted.page_count == 39
 
 
 def test_evidence_share_on_the_development_corpus():

@@ -79,14 +79,16 @@ def test_a_scanned_page_is_read_by_ocr_and_the_note_says_so(report_pdf, tmp_path
     # Tesseract's paragraphs stay paragraphs; its line breaks inside them are joined.
     assert "Residents asked the council to publish monthly progress reports on the project." in extracted.text
     assert extracted.note and "page 1" in extracted.note and "OCR" in extracted.note
-    assert extracted.page_starts == (0,)
+    assert extracted.page_marks == ((0, 1),)
 
 
 @needs_tesseract
 def test_a_scanned_page_among_text_pages_keeps_its_page(two_page_pdf, tmp_path):
     extracted = extract(tmp_path / "mixed.pdf", _scanned(two_page_pdf, [1]))
     assert extracted.note and "page 2 " in extracted.note
-    first, second = extracted.text[: extracted.page_starts[1]], extracted.text[extracted.page_starts[1] :]
+    [(_, first_page), (second_start, second_page)] = extracted.page_marks
+    assert (first_page, second_page) == (1, 2)
+    first, second = extracted.text[:second_start], extracted.text[second_start:]
     assert "water treatment plant" in first and "repair of two bridges on the eastern ring road" in second
 
 

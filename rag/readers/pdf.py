@@ -45,6 +45,7 @@ _SENTENCE_END = re.compile(r"[.!?:][\"”’]?\s*$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u00ad\ufffe\uffff]")
 _BULLET = re.compile(r"^(?:[•▪◦●■□‣∙·*–-]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s")
 _FOOTNOTE_START = re.compile(r"^\d{1,3}\s*\S")
+_NOTE_RULE = re.compile(r"^\s*[—–_-]{4,}\s*")
 _WORD = re.compile(r"\w+(?:-\w+)*")
 _ITALIC = re.compile(r"italic|oblique", re.I)
 _UNMAPPED_GLYPH = re.compile(r"\(cid:\d+\)")
@@ -169,6 +170,29 @@ def _drop_furniture(boxes: list[_Box], height: float, repeated: set[tuple[str, i
     return kept
 
 
+def _split_at_note_rules(boxes: list[_Box]) -> list[_Box]:
+    """A box that runs from the body into the notes below a typed separator ("——————" then smaller type),
+    as pdfminer groups a page set tightly, becomes two boxes there: the body above, the notes below."""
+    out = []
+    for box in boxes:
+        at = next(
+            (
+                i
+                for i, ln in enumerate(box.lines)
+                if i and _NOTE_RULE.match(ln.text) and ln.size < box.lines[i - 1].size - 0.6
+            ),
+            None,
+        )
+        if at is None:
+            out.append(box)
+            continue
+        for part in (box.lines[:at], box.lines[at:]):
+            piece = _box_of(part, box.order)
+            piece.bold = all(ln.bold for ln in part)
+            out.append(piece)
+    return out
+
+
 def _classify(boxes: list[_Box], body_size: float) -> None:
     """Mark headings and footnotes (tables are found by _tables)."""
     body_boxes = [b for b in boxes if abs(b.size - body_size) <= 0.6 and sum(len(ln.text) for ln in b.lines) > 80]
@@ -181,7 +205,15 @@ def _classify(boxes: list[_Box], body_size: float) -> None:
         ):
             box.kind = "heading"
         elif body_bottom is not None and box.size < body_size - 0.6 and box.y1 <= body_bottom + 1:
-            if _FOOTNOTE_START.match(box.lines[0].text) or box.lines[0].text.startswith(("*", "†")):
+            # The notes' separator typed as a run of dashes ("——————"), not drawn: on its own line or
+            # run into the first note's. Below it is a note, even one continued from the page before.
+            rule = _NOTE_RULE.match(box.lines[0].text)
+            if rule and rule.end() == len(box.lines[0].text) and len(box.lines) > 1:
+                box.lines = box.lines[1:]
+            elif rule and rule.end() < len(box.lines[0].text):
+                box.lines[0].text = box.lines[0].text[rule.end() :]
+            first = box.lines[0].text
+            if rule or _FOOTNOTE_START.match(first) or first.startswith(("*", "†")):
                 box.kind = "footnote"
 
 
@@ -469,6 +501,7 @@ def read_pdf(data: bytes) -> Extracted:
         held.clear()
 
     for page_no, (_, boxes) in enumerate(pages, start=1):
+        boxes = _split_at_note_rules(boxes)
         _classify(boxes, body_size)
         boxes = _tables(_ruled_tables(boxes, ruled[page_no - 1]), vocabulary)
         multi = [b.x1 - b.x0 for b in boxes if b.kind == "body" and len(b.lines) >= 3]
@@ -521,16 +554,19 @@ def read_pdf(data: bytes) -> Extracted:
 
     texts: list[str] = []
     page_marks: list[tuple[int, int]] = []  # (offset, page) where the text of a page begins or continues
+    footnotes: list[tuple[int, int]] = []
     offset = 0
     for block in blocks:
         texts.append(block.text)
+        if block.kind == "footnote":
+            footnotes.append((offset, offset + len(block.text)))
         page_marks.append((offset, block.page))
         page_marks.extend((offset + at, p) for at, p in block.continued)
         offset += len(block.text) + 2
     if not texts:
         raise ReadError(_no_text_reason(scanned))
     full = "\n\n".join(texts) + "\n"
-    return Extracted(full, _page_starts(page_marks, len(pages), len(full)), _scan_note(scanned, ocr))
+    return Extracted(full, _compact(page_marks), _scan_note(scanned, ocr), tuple(footnotes), len(pages))
 
 
 def _read_scans(data: bytes, scanned: list[bool]) -> dict[int, list[list[OcrLine]]]:
@@ -613,19 +649,14 @@ class _Block:
     continued: list[tuple[int, int]] = field(default_factory=list)  # (offset in text, page) where it goes on
 
 
-def _page_starts(marks: list[tuple[int, int]], n_pages: int, end: int) -> tuple[int, ...]:
-    """Page k starts where the text after every earlier page's text begins: a page whose first text
-    continues a paragraph starts inside it; a page on which no text starts takes the next page's start."""
-    starts = [end] * (n_pages + 1)
-    last_seen = 0
-    # Walk the marks in text order; page k begins at the first mark of a page >= k after the last mark of
-    # a page < k.
-    marks = sorted(marks)
-    for k in range(1, n_pages + 1):
-        later = [o for o, p in marks if p >= k]
-        earlier_end = max((o for o, p in marks if p < k), default=-1)
-        after = [o for o in later if o > earlier_end]
-        starts[k - 1] = max(min(after) if after else end, last_seen)
-        last_seen = starts[k - 1]
-    starts[0] = 0
-    return tuple(starts[:n_pages])
+def _compact(marks: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """The marks in text order, each one where the page changes; the first at offset 0."""
+    out: list[tuple[int, int]] = []
+    for offset, page in sorted(marks):
+        if out and out[-1][0] == offset:
+            out[-1] = (offset, page)
+        elif not out or out[-1][1] != page:
+            out.append((offset, page))
+    if out:
+        out[0] = (0, out[0][1])
+    return tuple(out)
