@@ -19,7 +19,8 @@ from rag.types import Chunk, Paragraph, SentenceKey
 
 # Bump when splitting or chunking changes: it is part of the index fingerprint.
 # p6: a PDF line's first-line indent starts a paragraph; capitals are joined across a line-end hyphen.
-# p7: paragraphs starting inside a PDF footnote are marked as footnotes in their section.
+# p7: paragraphs starting inside a PDF footnote are marked as footnotes in their section; a paragraph keeps
+# where it runs on to another page.
 CHUNKING_VERSION = "p7"
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
@@ -218,6 +219,10 @@ def mark_footnotes(paragraphs: list[Paragraph], footnotes: Sequence[tuple[int, i
 
 
 def assign_pages(paragraphs: list[Paragraph], page_marks: Sequence[tuple[int, int]]) -> list[Paragraph]:
-    """Each paragraph gets the page it starts on (the first, when it runs over two); ``page_marks`` as in
-    rag.readers.base.Extracted."""
-    return [dataclasses.replace(p, page=page_at(page_marks, p.start)) for p in paragraphs]
+    """Each paragraph gets the page it starts on (the first, when it runs over two) and where it runs on to
+    another; ``page_marks`` as in rag.readers.base.Extracted."""
+    out = []
+    for p in paragraphs:
+        breaks = tuple((at - p.start, page) for at, page in page_marks if p.start < at < p.end)
+        out.append(dataclasses.replace(p, page=page_at(page_marks, p.start), page_breaks=breaks))
+    return out

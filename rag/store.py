@@ -184,6 +184,8 @@ def _chunk_metadata(chunk: Chunk) -> dict:
         meta["section"] = p.section
     if p.page is not None:
         meta["page"] = p.page
+    if p.page_breaks:  # metadata values are scalars: "812:12;1500:13"
+        meta["page_breaks"] = ";".join(f"{at}:{page}" for at, page in p.page_breaks)
     if chunk.index == 0 and chunk.text != p.text:
         meta["paragraph_text"] = p.text  # windows hold only part of the paragraph
     return meta
@@ -198,4 +200,8 @@ def _paragraph_from(meta: dict, document: str) -> Paragraph:
         text=meta.get("paragraph_text", document),
         section=meta.get("section"),
         page=meta.get("page"),
+        page_breaks=tuple(
+            (int(at), int(page))
+            for at, page in (pair.split(":") for pair in str(meta.get("page_breaks") or "").split(";") if pair)
+        ),
     )

@@ -19,11 +19,21 @@ class Paragraph:
     end: int
     text: str
     section: str | None = None
-    page: int | None = None
+    page: int | None = None  # the page it starts on
+    # (offset in ``text``, page) where it runs on to another page: a quote from there is on that page.
+    page_breaks: tuple[tuple[int, int], ...] = ()
 
     @property
     def id(self) -> str:
         return paragraph_id(self.source, self.number)
+
+    def page_at(self, offset: int) -> int | None:
+        """The page the character at ``offset`` of the text was printed on."""
+        page = self.page
+        for at, later in self.page_breaks:
+            if at <= offset:
+                page = later
+        return page
 
 
 def paragraph_id(source: str, number: int) -> str:

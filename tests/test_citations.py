@@ -16,6 +16,13 @@ def test_cite_copies_the_paragraph_and_checks_the_quote():
         cite(1, EV, "ISIS killed 20 troops.")
 
 
+def test_a_quote_from_where_the_paragraph_runs_on_to_the_next_page_cites_that_page():
+    text = "ISIS killed 19 troops. The army responded."
+    running = Paragraph("r.pdf", 3, 100, 142, text, page=11, page_breaks=((23, 12),))
+    assert cite(1, ScoredParagraph(running, 0.03), "ISIS killed 19 troops.").page == 11
+    assert cite(1, ScoredParagraph(running, 0.03), "The army responded.").page == 12
+
+
 def test_citation_problems_finds_every_mismatch():
     good = Answer("q", "ISIS killed 19 troops. [1]", False, [cite(1, EV, "ISIS killed 19 troops.")])
     assert citation_problems(good) == []

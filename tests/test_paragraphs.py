@@ -125,3 +125,19 @@ def test_long_paragraph_is_windowed_by_sentence_with_its_id():
     assert len(chunks) >= 3
     assert {c.id.rsplit("#c", 1)[0] for c in chunks} == {long.id}
     assert all(c.text.rstrip().endswith((".", "”", '"')) for c in chunks[:-1]), "windows end on sentence ends"
+
+
+def test_a_paragraph_running_over_a_page_keeps_where_and_the_store_keeps_it_too():
+    from rag.paragraphs import assign_pages, split_paragraphs
+    from rag.store import _chunk_metadata, _paragraph_from
+    from rag.types import Chunk
+
+    text = "First page paragraph.\n\nIt runs on to the next page here.\n"
+    # Page 2 begins inside the second paragraph, at "the next page".
+    marks = ((0, 1), (text.index("the next page"), 2))
+    [first, second] = assign_pages(split_paragraphs(text, "r.pdf"), marks)
+    assert (first.page, first.page_breaks) == (1, ())
+    assert second.page == 1 and second.page_breaks == ((second.text.index("the next page"), 2),)
+    assert second.page_at(0) == 1 and second.page_at(len(second.text) - 1) == 2
+    stored = _paragraph_from(_chunk_metadata(Chunk(second, 0, second.start, second.end, second.text)), second.text)
+    assert stored == second

@@ -108,6 +108,7 @@ def test_a_paragraph_across_a_page_break_is_whole_with_its_first_page():
     dobbs, _ = read("scotus-dobbs-v-jackson-19-1392")
     [running] = paragraphs_with("scotus-dobbs-v-jackson-19-1392", "26 States have expressly asked this Court")
     assert running.page == 11 and dobbs.page_at(dobbs.text.find("26 States have expressly asked")) == 12
+    assert running.page_at(running.text.find("26 States have expressly asked")) == 12  # what its citation shows
     letter = paragraphs_with("us-national-cybersecurity-strategy-2023", "direction of our world for decades")[0]
     assert letter.page == 2
 

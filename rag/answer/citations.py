@@ -22,7 +22,7 @@ def cite(marker: int, evidence: ScoredParagraph, quote: str) -> Citation:
         text=p.text,
         quote=quote,
         section=p.section,
-        page=p.page,
+        page=p.page_at(p.text.index(quote)),  # where the quote is, for a paragraph running over two pages
         score=evidence.score,
     )
 
