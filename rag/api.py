@@ -17,6 +17,7 @@ from rag.answer.llm import LLM, make_llm
 from rag.answer.policy import AnswerPolicy, Outcome
 from rag.chat import ChatSession, condense
 from rag.checker.check import ClaimChecker, load_checker
+from rag.checker.model import WEIGHTS_DIR as CHECKER_WEIGHTS
 from rag.checker.model import CheckerMissing
 from rag.embeddings import Embedder, load_embedder
 from rag.index import Consistency, Index, IngestProgress
@@ -93,7 +94,8 @@ class Library:
             if self._checker is None and not self._no_checker:
                 weights = self.settings.checker_weights
                 try:
-                    self._checker = load_checker(str(weights)) if weights else load_checker()
+                    folder = str(weights) if weights else str(CHECKER_WEIGHTS)
+                    self._checker = load_checker(folder, bf16=self.settings.checker_bf16)
                 except CheckerMissing:
                     if weights:  # asked for by name: say so
                         raise

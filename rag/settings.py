@@ -56,6 +56,11 @@ class Settings(BaseSettings):
         description="An LLM's claim is kept when the checker's P(supported) reaches this "
         "(default: the threshold fitted on validation claims, rag/checker/weights/checker.json).",
     )
+    checker_bf16: bool | None = Field(
+        None,
+        description="Check claims in bfloat16 (about 1.7 times faster; probabilities within about 0.01 of "
+        "float32). Default: where the CPU computes bfloat16 natively (AVX512-BF16 or AMX).",
+    )
     max_question_chars: int = Field(2000, ge=1)
 
     # Answering with a language model (the extractive answerer needs none).

@@ -106,3 +106,13 @@ def test_a_claim_longer_than_the_checker_reads_is_checked_to_its_last_word():
     assert len((stated + padding).split()) > 60  # the invented part lies beyond what the checker reads at once
     whole, read_at_once = checker.support(question, [stated + padding + invented, stated + padding], [passage] * 2)
     assert read_at_once >= checker.threshold > whole
+
+
+def test_checking_in_bfloat16_judges_as_float32_does():
+    passage = "The Peace of Westphalia was signed in 1648 in Osnabrück and Münster. It ended the Thirty Years' War."
+    question = "When was the Peace of Westphalia signed?"
+    claims = ["1648", "1748", "It was signed in Münster in 1648.", "It ended the Hundred Years' War."]
+    exact = load_checker(str(WEIGHTS), bf16=False).support(question, claims, [passage] * 4)
+    fast = load_checker(str(WEIGHTS), bf16=True).support(question, claims, [passage] * 4)
+    assert abs(exact - fast).max() < 0.03
+    assert ((exact >= 0.6) == (fast >= 0.6)).all()

