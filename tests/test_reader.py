@@ -127,3 +127,15 @@ def test_near_misses_keep_the_words_but_lose_the_answer():
     assert changed and not any(w.strip("?") in passage for w in changed)
     # Never the question word, never a name the passage does not state.
     assert swap.question.startswith("When did")
+
+
+def test_short_passages_are_the_answer_line_alone_and_a_look_alike_line_without_it():
+    from rag.reader.data import Example, short_passages
+
+    passage = "The Normans came from Normandy. They conquered England in 1066. Their language was French."
+    start = passage.index("1066")
+    asked = Example("q1", "When did the Normans conquer England?", passage, ("1066",), (start, start + 4), "Normans")
+    [line, near] = short_passages([asked], rate=1.0, seed=0)
+    assert line.passage == "They conquered England in 1066."
+    assert line.passage[slice(*line.answer)] == "1066"
+    assert near.answer is None and near.passage == "The Normans came from Normandy."

@@ -220,3 +220,26 @@ def swapped_questions(
         question = ex.question[: target.start()] + swap + ex.question[target.end() :]
         out.append(Example(ex.id + "-swap", question, ex.passage, (), None, ex.group))
     return out
+
+
+def short_passages(examples: list[Example], rate: float, seed: int) -> list[Example]:
+    """For a share ``rate`` of answerable questions: the sentence holding the answer alone, as a passage that
+    answers (a table row, a slide line, a list item is all the reader gets in a real report), and the
+    passage's other sentence most like the question alone, as one that does not."""
+    rng = random.Random(seed + 3)
+    out = []
+    for ex in examples:
+        if ex.answer is None or rng.random() >= rate:
+            continue
+        spans = sentence_spans(ex.passage)
+        holding = [(s, e) for s, e in spans if s <= ex.answer[0] and ex.answer[1] <= e]
+        if len(spans) < 2 or not holding:
+            continue
+        s, e = holding[0]
+        a, b = ex.answer
+        out.append(Example(ex.id + "-line", ex.question, ex.passage[s:e], ex.answers, (a - s, b - s), ex.group))
+        others = [ex.passage[s2:e2] for s2, e2 in spans if (s2, e2) != (s, e)]
+        [near] = look_alikes(ex.question, others, 1)
+        if not any(ans.lower() in near.lower() for ans in ex.answers):
+            out.append(Example(ex.id + "-line-neg", ex.question, near, (), None, ex.group))
+    return out

@@ -54,6 +54,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--negatives", type=float, default=0.5, help="share of answerable questions given a hard negative")
     p.add_argument("--cut", type=float, default=0.0, help="share given a near miss without the answer's sentence")
     p.add_argument("--swap", type=float, default=0.0, help="share given a near miss with a name or number swapped")
+    p.add_argument("--short", type=float, default=0.0, help="share given its answer's sentence alone as a passage")
     p.add_argument("--epochs", type=float, default=3.0)
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--batch-size", type=int, default=32)
@@ -76,6 +77,7 @@ def load_examples(args: argparse.Namespace) -> tuple[list[data.Example], list[da
         data.hard_negatives(train, paragraphs, args.negatives, args.seed)
         + data.without_answer_sentence(train, args.cut, args.seed)
         + data.swapped_questions(train, paragraphs, args.swap, args.seed)
+        + data.short_passages(train, args.short, args.seed)
     )
     if args.dev_qa and args.dev_qa.exists():
         train += data.report_examples(args.dev_qa, args.reports)
