@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from rag.readers.base import page_at
 from rag.text import sentence_spans
 from rag.types import Chunk, Paragraph, SentenceKey
 
@@ -221,8 +220,11 @@ def mark_footnotes(paragraphs: list[Paragraph], footnotes: Sequence[tuple[int, i
 def assign_pages(paragraphs: list[Paragraph], page_marks: Sequence[tuple[int, int]]) -> list[Paragraph]:
     """Each paragraph gets the page it starts on (the first, when it runs over two) and where it runs on to
     another; ``page_marks`` as in rag.readers.base.Extracted."""
+    offsets = [at for at, _ in page_marks]
     out = []
     for p in paragraphs:
-        breaks = tuple((at - p.start, page) for at, page in page_marks if p.start < at < p.end)
-        out.append(dataclasses.replace(p, page=page_at(page_marks, p.start), page_breaks=breaks))
+        # Marks up to ``first`` are at or before the paragraph's start; those from there to ``last`` inside it.
+        first, last = bisect.bisect_right(offsets, p.start), bisect.bisect_left(offsets, p.end)
+        breaks = tuple((at - p.start, page) for at, page in page_marks[first:last])
+        out.append(dataclasses.replace(p, page=page_marks[max(0, first - 1)][1], page_breaks=breaks))
     return out
