@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from rag.checker.model import WEIGHTS_DIR, CheckerConfig, CheckerMissing, CheckerNet, load_net
-from rag.reader.features import clip_tokens, collate, windows
+from rag.reader.features import clip_tokens, collate, inference_batches, windows
 from rag.reader.model import load_tokenizer, packaged_base
 
 
@@ -38,10 +38,8 @@ def native_bf16() -> bool:
 def predict(net: CheckerNet, wins, batch_size: int = 64, device: str = "cpu", bf16: bool = False) -> np.ndarray:
     """The logit of every window, in order; in bfloat16 where asked (on the CPU)."""
     out = np.zeros(len(wins), np.float32)
-    order = sorted(range(len(wins)), key=lambda i: len(wins[i].input_ids))  # batches of like length pad less
     with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16 and device == "cpu"):
-        for b in range(0, len(order), batch_size):
-            rows = order[b : b + batch_size]
+        for rows in inference_batches(wins, batch_size):
             batch = collate([wins[i] for i in rows])
             logits = net(**{k: batch[k].to(device) for k in ("input_ids", "attention_mask", "token_type_ids")})
             out[rows] = logits.float().cpu().numpy()

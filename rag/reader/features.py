@@ -71,6 +71,29 @@ def windows(
     return out
 
 
+# A batch is padded to its longest window; at inference one holds only windows at least this share of that
+# length, so padding wastes little (on the CPU a padded token costs as much as a real one). Measured on the
+# claim checker, five claims of dev_qa answers: model time p95 233 -> 162 ms against sorted batches of 64.
+MIN_LENGTH_SHARE = 0.8
+
+
+def inference_batches(wins: Sequence[Window], batch_size: int = 64) -> list[list[int]]:
+    """Indices of ``wins`` in batches of like length (longest first), each at most ``batch_size``."""
+    order = sorted(range(len(wins)), key=lambda i: -len(wins[i].input_ids))
+    batches: list[list[int]] = []
+    for i in order:
+        batch = batches[-1] if batches else None
+        if (
+            batch is None
+            or len(batch) >= batch_size
+            or len(wins[i].input_ids) < MIN_LENGTH_SHARE * len(wins[batch[0]].input_ids)
+        ):
+            batches.append([i])
+        else:
+            batch.append(i)
+    return batches
+
+
 def collate(batch: Sequence[Window], pad_id: int = 0) -> dict[str, torch.Tensor]:
     """Pad to the batch's longest window."""
     width = max(len(w.input_ids) for w in batch)

@@ -13,7 +13,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import torch
 
-from rag.reader.features import PassageReading, best_spans, collate, windows
+from rag.reader.features import PassageReading, best_spans, collate, inference_batches, windows
 from rag.reader.model import (
     WEIGHTS_DIR,
     ReaderConfig,
@@ -62,10 +62,8 @@ def predict(net: ReaderNet, wins, batch_size: int = 64, device: str = "cpu") -> 
     width = max(len(w.input_ids) for w in wins)
     starts = np.full((len(wins), width), -1e4, np.float32)
     ends = np.full((len(wins), width), -1e4, np.float32)
-    order = sorted(range(len(wins)), key=lambda i: len(wins[i].input_ids))  # batches of like length pad less
     with torch.inference_mode():
-        for b in range(0, len(order), batch_size):
-            rows = order[b : b + batch_size]
+        for rows in inference_batches(wins, batch_size):
             batch = collate([wins[i] for i in rows])
             s, e = net(
                 **{k: batch[k].to(device) for k in ("input_ids", "attention_mask", "token_type_ids", "answer_mask")}
