@@ -13,14 +13,15 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from rag.text import sentence_spans
+from rag.text import LIST_ITEM, TABLE_CELL, sentence_spans
 from rag.types import Chunk, Paragraph, SentenceKey
 
 # Bump when splitting or chunking changes: it is part of the index fingerprint.
 # p6: a PDF line's first-line indent starts a paragraph; capitals are joined across a line-end hyphen.
 # p7: paragraphs starting inside a PDF footnote are marked as footnotes in their section; a paragraph keeps
 # where it runs on to another page.
-CHUNKING_VERSION = "p7"
+# p8: a run of short list items (with the line leading into it) or of table rows is one paragraph.
+CHUNKING_VERSION = "p8"
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
@@ -75,9 +76,6 @@ def _heading_text(line: str) -> str | None:
     return line
 
 
-_LIST_ITEM = re.compile(r"^(?:[•*+–-]|\d+[.)])\s")
-
-
 def _is_hard_wrapped(lines: list[_Line]) -> bool:
     """Hard-wrapped prose: short lines broken mid-sentence inside blocks. Then a paragraph is a block."""
     if len(lines) < 2:
@@ -106,7 +104,9 @@ def split_paragraphs(text: str, source: str) -> list[Paragraph]:
             wrapped
             and groups
             and not line.blank_before
-            and not _LIST_ITEM.match(line.text)
+            and not LIST_ITEM.match(line.text)
+            and not TABLE_CELL.search(line.text)
+            and not TABLE_CELL.search(lines[i - 1].text)
             and not _MD_HEADING.match(line.text)
             and not _MD_HEADING.match(lines[i - 1].text)
         )
@@ -115,7 +115,7 @@ def split_paragraphs(text: str, source: str) -> list[Paragraph]:
         else:
             groups.append((line.start, line.end, True))
 
-    paragraphs: list[Paragraph] = []
+    bodies: list[tuple[int, int, str | None]] = []
     seen: set[str] = set()
     section: str | None = None
     for gi, (start, end, single) in enumerate(groups):
@@ -123,19 +123,60 @@ def split_paragraphs(text: str, source: str) -> list[Paragraph]:
         heading = _heading_text(body) if single else None
         if heading is not None and gi + 1 < len(groups):
             next_start, next_end, _ = groups[gi + 1]
-            # A heading-shaped line followed by another one is a short paragraph, not a heading,
-            # unless it is explicitly marked up as a heading.
-            if _MD_HEADING.match(body) or _heading_text(text[next_start:next_end]) is None:
+            # A heading-shaped line followed by another one is a short paragraph, not a heading, and so is one
+            # between two table rows (a row whose cells were not told apart), unless marked up as a heading.
+            following = text[next_start:next_end]
+            in_table = (
+                gi > 0
+                and TABLE_CELL.search(text[groups[gi - 1][0] : groups[gi - 1][1]])
+                and TABLE_CELL.search(following)
+            )
+            if _MD_HEADING.match(body) or (_heading_text(following) is None and not in_table):
                 section = heading
                 continue
         if body in seen:
             continue
         seen.add(body)
+        bodies.append((start, end, section))
+    paragraphs: list[Paragraph] = []
+    for start, end, section in _gather_items(text, bodies):
         for s, e in _limit(text, start, end):
             paragraphs.append(
                 Paragraph(source=source, number=len(paragraphs) + 1, start=s, end=e, text=text[s:e], section=section)
             )
     return paragraphs
+
+
+# A short list item or a table row says little alone ("- etcd 3.4.3 (2020)", "ID.SC | Supply Chain Risk
+# Management"): a run of them is one paragraph, with the line leading into a list ("Here is a list of sample
+# third-party audits...:"), so that retrieval, the reader and the analyst reading a citation see what they are
+# items of. Each line stays a sentence of its own (rag.text.sentence_spans), so a quote is still the one line.
+# A run is cut where it would outgrow about one reader window.
+MAX_ITEM_CHARS = 200
+MAX_GATHERED_CHARS = 800
+
+
+def _gather_items(text: str, bodies: list[tuple[int, int, str | None]]) -> list[tuple[int, int, str | None]]:
+    out: list[tuple[int, int, str | None, str | None]] = []  # (start, end, section, what the run is)
+    for start, end, section in bodies:
+        body = text[start:end]
+        run = out[-1][3] if out else None
+        if TABLE_CELL.search(body):
+            kind = "rows"
+        elif run == "rows" and len(body) <= MAX_HEADING_CHARS and not body.endswith(_TERMINAL):
+            kind = "rows"  # a short line in a table: a row whose cells were not told apart ("CaP 2 6 32 94")
+        elif LIST_ITEM.match(body) and len(body) <= MAX_ITEM_CHARS:
+            kind = "items"
+        else:
+            kind = "lead" if body.endswith(":") and len(body) <= MAX_GATHERED_CHARS // 2 else None
+        if out and kind in ("rows", "items"):
+            run_start, _, run_section, _ = out[-1]
+            continues = run == kind or (kind == "items" and run == "lead")
+            if continues and run_section == section and end - run_start <= MAX_GATHERED_CHARS:
+                out[-1] = (run_start, end, section, kind)
+                continue
+        out.append((start, end, section, kind))
+    return [(start, end, section) for start, end, section, _ in out]
 
 
 # A "paragraph" longer than this (a whole file on one line) is cut into paragraphs at sentence ends.

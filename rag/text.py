@@ -168,8 +168,47 @@ _NUMBERING_ABBREVIATIONS = frozenset("no nos fig vol art p pp".split())  # abbre
 _SENTENCE_END = re.compile(r"[.!?…]+[\"”’')\]]*(?=\s+)")
 
 
+# A list item's marker at the start of a line ("- ", "• ", "3. ", "2) "); a table row's cell separator.
+LIST_ITEM = re.compile(r"^(?:[•*+–-]|\d+[.)])\s")
+TABLE_CELL = re.compile(r"\s\|\s")
+
+
+def line_units(text: str) -> list[tuple[int, int]]:
+    """``text`` cut where a line break ends a sentence whatever comes before it: at a blank line, before a list
+    item, and around a table row. (A hard-wrapped sentence's other line breaks are not ends.)"""
+    lines, at = [], 0
+    for line in text.split("\n"):
+        lines.append((at, at + len(line)))
+        at += len(line) + 1
+    units, start = [], 0
+    for (s0, e0), (s1, e1) in zip(lines, lines[1:]):
+        before, after = text[s0:e0], text[s1:e1]
+        if s1 > e0 and (
+            not before.strip()
+            or not after.strip()
+            or LIST_ITEM.match(after.lstrip())
+            or TABLE_CELL.search(before)
+            or TABLE_CELL.search(after)
+        ):
+            if e0 > start:
+                units.append((start, e0))
+            start = s1
+    units.append((start, len(text)))
+    return units
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Split prose into sentences; returns (start, end) spans into ``text`` with whitespace trimmed."""
+    """Split prose into sentences; returns (start, end) spans into ``text`` with whitespace trimmed. A list
+    item or a table row on its own line is a sentence of its own."""
+    if "\n" not in text:
+        return _prose_sentences(text)
+    spans = []
+    for start, end in line_units(text):
+        spans += [(start + s, start + e) for s, e in _prose_sentences(text[start:end])]
+    return spans
+
+
+def _prose_sentences(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _SENTENCE_END.finditer(text):

@@ -1,7 +1,7 @@
 """The answer policy over the reader's readings, with a scripted reader (the trained one is tested elsewhere)."""
 
 from rag.answer import ABSTAIN_MESSAGE
-from rag.answer.extractive import ExtractiveAnswerer, reading_features, repeats_question
+from rag.answer.extractive import ExtractiveAnswerer, reading_features, reading_pieces, repeats_question
 from rag.reader.features import PassageReading
 from rag.reader.read import Calibration, load_reader
 from rag.retrieve import NO_TITLE, DocumentTitle
@@ -115,3 +115,30 @@ def test_an_answer_never_merely_repeats_the_question():
     reader = ScriptedReader({FIRST: ("March", 3.0), SECOND: ("2019", -1.0)})
     result = ExtractiveAnswerer(reader, 2, 0.5).answer("What happened in March?", evidence(FIRST, SECOND))
     assert result.abstained
+
+
+AUDITS = "Here is a list of sample third-party audits:\n\n- Argo (2021)\n\n- etcd 3.4.3 (2020)\n\n- Flux (2021)"
+
+
+def test_a_list_is_read_item_by_item_after_its_lead_in_and_the_item_is_the_quote():
+    lead = "Here is a list of sample third-party audits:"
+    script = {
+        lead: ("sample", -4.0),
+        f"{lead}\n- Argo (2021)": ("2021", 0.5),
+        f"{lead}\n- etcd 3.4.3 (2020)": ("2020", 3.0),
+        f"{lead}\n- Flux (2021)": ("2021", 0.2),
+    }
+    result = ExtractiveAnswerer(ScriptedReader(script), 1, 0.5).answer(
+        "In what year was etcd 3.4.3 audited?", evidence(AUDITS)
+    )
+    assert result.short_answer == "2020" and result.answer == "- etcd 3.4.3 (2020) [1]"
+    [c] = result.citations
+    assert c.text[result.short_span.start : result.short_span.end] == "2020"
+    assert c.quote == "- etcd 3.4.3 (2020)"
+
+
+def test_a_span_the_reader_starts_on_the_lead_in_keeps_only_its_part_on_the_item_line():
+    piece = next(p for p in reading_pieces("In what year was etcd audited?", AUDITS) if "etcd" in p.text)
+    span = PassageReading(0, piece.text.index("audits"), piece.text.index("(2020)"), 1.0, 0.0)
+    placed = piece.in_paragraph(span)
+    assert AUDITS[placed.start : placed.end] == "- etcd 3.4.3 "

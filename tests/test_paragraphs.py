@@ -3,7 +3,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.paragraphs import chunk_paragraph, split_paragraphs
+from rag.paragraphs import MAX_GATHERED_CHARS, chunk_paragraph, split_paragraphs
+from rag.text import sentence_spans
 from rag.types import Paragraph
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -103,10 +104,50 @@ def test_hard_wrapped_blocks_are_one_paragraph_and_markdown_headings_are_section
     paragraphs = split_paragraphs(text, "r.md")
     assert [p.text for p in paragraphs] == [
         "The group carried out twelve attacks in the first quarter of the\nyear, most of them in the eastern desert near Palmyra.",
-        "- first item of a list",
-        "- second item of a list",
+        "- first item of a list\n- second item of a list",
     ]
-    assert [p.section for p in paragraphs] == ["Annual review", "Outlook", "Outlook"]
+    assert [p.section for p in paragraphs] == ["Annual review", "Outlook"]
+
+
+def test_short_list_items_are_one_paragraph_with_their_lead_in_and_each_item_a_sentence():
+    items = [f"- {name} ({year})" for name, year in [("Argo", 2021), ("etcd 3.4.3", 2020), ("Flux", 2021)]]
+    long_item = "- " + "A list item that is a paragraph of its own, with enough to say about itself. " * 3
+    text = "\n\n".join(["Here is a list of sample third-party audits:", *items, long_item.strip(), "After the list."])
+    paragraphs = split_paragraphs(text, "audits.pdf")
+    assert [p.text for p in paragraphs] == [
+        "\n\n".join(["Here is a list of sample third-party audits:", *items]),
+        long_item.strip(),
+        "After the list.",
+    ]
+    gathered = paragraphs[0]
+    assert [gathered.text[s:e] for s, e in sentence_spans(gathered.text)] == [
+        "Here is a list of sample third-party audits:",
+        *items,
+    ]
+    assert text[gathered.start : gathered.end] == gathered.text
+
+
+def test_table_rows_are_one_paragraph_each_row_a_sentence_even_one_whose_cells_ran_together():
+    rows = [
+        "Biomarker | Group | Mean % reactivity",
+        "P63 | Benign | 10",
+        "CaP 98",  # a row read as one cell: between rows it is neither a heading nor a paragraph of its own
+        "BCL-2 | Benign | 0",
+        "CaP 92",
+    ]
+    text = "\n\n".join(["Table 2: Degree of staining.", *rows, "# Discussion", "The markers differ."])
+    paragraphs = split_paragraphs(text, "ihc.pdf")
+    assert [p.text for p in paragraphs] == ["Table 2: Degree of staining.", "\n\n".join(rows), "The markers differ."]
+    assert [p.section for p in paragraphs] == [None, None, "Discussion"]
+    table = paragraphs[1]
+    assert [table.text[s:e] for s, e in sentence_spans(table.text)] == rows
+
+
+def test_a_long_table_is_cut_into_paragraphs_of_whole_rows():
+    rows = [f"ID.{n:03d} | A category named for what it holds, number {n}" for n in range(40)]
+    paragraphs = split_paragraphs("\n".join(rows) + "\n", "csf.txt")
+    assert len(paragraphs) > 1 and all(len(p.text) <= MAX_GATHERED_CHARS for p in paragraphs)
+    assert [r for p in paragraphs for r in p.text.split("\n")] == rows
 
 
 def test_crlf_line_ends_keep_exact_offsets():

@@ -11,6 +11,7 @@ import pytest
 
 from rag.paragraphs import FOOTNOTE, assign_pages, mark_footnotes, split_paragraphs
 from rag.readers import extract
+from rag.text import sentence_spans
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpora" / "real-reports"
@@ -113,11 +114,22 @@ def test_a_paragraph_across_a_page_break_is_whole_with_its_first_page():
     assert letter.page == 2
 
 
-def test_table_rows_keep_their_cells_together():
-    ijsr = [p.text for p in read("ijsr-2024-prostate-ihc-article")[1] if p.page == 4]
-    assert "P63 | Benign | 1 | 0 | 0 | 10" in ijsr
-    csf = paragraphs_with("nist-cybersecurity-framework-1-1", "ID.RM | Risk Management Strategy")
-    assert csf and csf[0].page == 30 and csf[0].section is None or "|" not in (csf[0].section or "")
+def test_table_rows_keep_their_cells_together_one_table_one_paragraph_each_row_a_sentence():
+    [table] = paragraphs_with("ijsr-2024-prostate-ihc-article", "P63 | Benign | 1 | 0 | 0 | 10")
+    rows = [table.text[s:e] for s, e in sentence_spans(table.text)]
+    assert table.page == 4 and rows[0].startswith("Biomarker | Group | Mild (+)")
+    assert "P63 | Benign | 1 | 0 | 0 | 10" in rows
+    assert "CaP 4 6 30 92" in rows  # a row whose cells ran together stays in its table, not a heading
+    [csf] = paragraphs_with("nist-cybersecurity-framework-1-1", "ID.RM | Risk Management Strategy")
+    assert csf.page == 30 and "|" not in (csf.section or "")
+    assert "ID.SC | Supply Chain Risk Management" in [csf.text[s:e] for s, e in sentence_spans(csf.text)]
+
+
+def test_a_list_is_one_paragraph_with_the_line_leading_into_it():
+    [audits] = paragraphs_with("cncf-open-and-secure-threat-modeling-2023", "- etcd 3.4.3 (2020)")
+    items = [audits.text[s:e] for s, e in sentence_spans(audits.text)]
+    assert items[0].startswith("Here is a list of sample third-party audits") and items[0].endswith(":")
+    assert "- etcd 3.4.3 (2020)" in items and "- Argo (2021)" in items
 
 
 def test_headings_become_sections():

@@ -10,6 +10,7 @@ its [1] marker, and below the calibrated threshold the system says the reports d
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from rag.paragraphs import paragraph_sentences
 from rag.reader.features import PassageReading
 from rag.reader.read import Reader
 from rag.retrieve import NO_TITLE, DocumentTitle
-from rag.text import content_terms, numbers_in, words
+from rag.text import content_terms, line_units, numbers_in, words
 from rag.types import Citation, ReaderScore, ScoredParagraph, ShortSpan
 
 
@@ -74,21 +75,24 @@ def reading_features(
     reading: PassageReading,
     sentence: tuple[int, int],
     title: DocumentTitle = NO_TITLE,
+    lead: tuple[int, int] | None = None,
 ) -> dict[str, float]:
     """What the abstention model weighs for one paragraph's best span (``sentence``: the bounds of the
     sentence holding it). Every feature is language-general: the reader's scores, the question's words, names
     and numbers found again, and retrieval's ranks. A name or number that names the paragraph's document ("in
-    NIST SP 800-207, which ...") need not be restated."""
+    NIST SP 800-207, which ...") need not be restated. A list item or table row read after its ``lead`` line
+    (see reading_pieces) is judged as the reader saw it: that line and its own make its sentence and its paragraph."""
     text = evidence.paragraph.text
     s, e = sentence
     span = text[reading.start : reading.end]
     stated = set(words(text))
+    said = text[s:e] if lead is None else f"{text[lead[0] : lead[1]]}\n{text[s:e]}"
     return {
         "margin": reading.margin,
         "span_score": reading.span_score,
         "null_score": reading.null_score,
-        "sentence_coverage": coverage(question, text[s:e]),
-        "paragraph_coverage": coverage(question, text),
+        "sentence_coverage": coverage(question, said),
+        "paragraph_coverage": coverage(question, text if lead is None else said),
         "retrieved_first": float(rank == 1),
         "log_rank": math.log(rank),
         "bm25_found": float(evidence.bm25_rank is not None),
@@ -97,6 +101,52 @@ def reading_features(
         "names_stated": float(names_in(question) - title.words <= stated),
         "log_span_words": math.log1p(len(words(span))),
     }
+
+
+# A run of list items or table rows (rag.paragraphs) is read line by line, each line after the run's first (the
+# line leading into the list, the table's header row): the reader, trained on prose, finds "2020" in "Here is a
+# list of sample third-party audits...: - etcd 3.4.3 (2020)" but not in the whole list. Only the lines that state
+# most of the question are read, so a long table costs a few short passages.
+LINES_READ = 6
+
+
+@dataclass(frozen=True)
+class Piece:
+    """What the reader reads of a paragraph: spans of it, joined by line breaks."""
+
+    segments: tuple[tuple[int, int], ...]
+    text: str
+
+    def in_paragraph(self, reading: PassageReading) -> PassageReading:
+        """The reading with its span at its place in the paragraph (a span reaching back into the first line
+        from another keeps only its part on that line)."""
+        bounds, at = [], 0
+        for s, e in self.segments:
+            bounds.append((at, at + e - s, s))
+            at += e - s + 1
+
+        def where(offset: int, end: bool) -> tuple[int, int]:
+            for k, (a, b, s) in enumerate(bounds):
+                if a <= offset < b or (end and a < offset <= b):
+                    return k, s + offset - a
+            return len(bounds) - 1, self.segments[-1][1]
+
+        (ks, start), (ke, end) = where(reading.start, False), where(reading.end, True)
+        if ks != ke:
+            start = self.segments[ke][0]
+        return dataclasses.replace(reading, start=start, end=end)
+
+
+def reading_pieces(question: str, text: str) -> list[Piece]:
+    """The paragraph whole, or for a run of items or rows its first line and its other lines each after it."""
+    lines = [(s + len(text[s:e]) - len(text[s:e].lstrip()), s + len(text[s:e].rstrip())) for s, e in line_units(text)]
+    lines = [(s, e) for s, e in lines if e > s]
+    if len(lines) < 2:
+        return [Piece(((0, len(text)),), text)]
+    first, rest = lines[0], lines[1:]
+    rest = sorted(rest, key=lambda se: -coverage(question, text[se[0] : se[1]]))[:LINES_READ]
+    pieces = [(first,)] + [(first, line) for line in sorted(rest)]
+    return [Piece(segs, "\n".join(text[s:e] for s, e in segs)) for segs in pieces]
 
 
 @dataclass
@@ -131,9 +181,16 @@ class ExtractiveAnswerer:
         """The reader's best span in each of the top paragraphs, most probable first. A span inside a sentence
         that addresses a language model ("ignore previous instructions...") is never an answer."""
         top = list(evidence[: self._paragraphs_read])
-        spans = self._reader.read(question, [e.paragraph.text for e in top])
+        pieces = [reading_pieces(question, e.paragraph.text) for e in top]
+        passages = [piece.text for ps in pieces for piece in ps]
+        read = iter(self._reader.read(question, passages))
+        spans, leads = [], []
+        for ps in pieces:  # each paragraph: its best piece's span, at its place in the paragraph
+            piece, reading = max(((piece, next(read)) for piece in ps), key=lambda pr: pr[1].margin)
+            spans.append(piece.in_paragraph(reading))
+            leads.append(piece.segments[0] if len(piece.segments) > 1 else None)
         out = []
-        for rank, (ev, span) in enumerate(zip(top, spans), 1):
+        for rank, (ev, span, lead) in enumerate(zip(top, spans, leads), 1):
             if span.end <= span.start:
                 continue
             sentence = sentence_around(ev, span.start, span.end)
@@ -142,7 +199,8 @@ class ExtractiveAnswerer:
             # An answer never merely restates the question ("17" for "... in field note 17?").
             if repeats_question(question, ev.paragraph.text[span.start : span.end]):
                 continue
-            features = reading_features(question, ev, rank, span, sentence, self._title(ev.paragraph.source))
+            title = self._title(ev.paragraph.source)
+            features = reading_features(question, ev, rank, span, sentence, title, lead if lead != sentence else None)
             out.append(Reading(ev, rank, span, sentence, features, self._reader.calibration.probability(features)))
         out.sort(key=lambda r: -r.probability)
         return out
