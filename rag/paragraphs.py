@@ -1,7 +1,7 @@
 """Document text -> paragraphs with exact offsets, and paragraphs -> chunks.
 
 A paragraph is a non-empty line, or several lines of one blank-line-separated block when the lines are
-hard-wrapped prose. Short heading lines become the ``section`` of the paragraphs under them; a line that
+hard-wrapped prose, or a run of table rows or of short list items (with the line leading into the list). Short heading lines become the ``section`` of the paragraphs under them; a line that
 repeats an earlier paragraph of the same document (a repeated title) is not indexed twice.
 """
 
