@@ -36,3 +36,24 @@ def test_byte_order_marks_are_honoured():
 def test_unsupported_suffix_is_named(tmp_path):
     with pytest.raises(ReadError, match=r"unsupported file type '\.odt'"):
         extract(tmp_path / "report.odt", b"PK\x03\x04")
+
+
+def test_html_tables_are_read_row_by_row_and_list_items_keep_a_marker(tmp_path):
+    from rag.paragraphs import split_paragraphs
+
+    page = tmp_path / "costs.html"
+    page.write_text(
+        "<html><body><article><h1>Costs</h1><p>The programme has these parts:</p>"
+        "<ul><li>Training (2021)</li><li>Equipment (2022)</li></ul>"
+        "<table><tr><th>Item</th><th>Units</th><th>Cost</th></tr><tr><td>Trucks</td><td>3</td><td>2,200</td></tr>"
+        "</table><p>The rest of the report says more.</p></article></body></html>",
+        encoding="utf-8",
+    )
+    extracted = extract(page, page.read_bytes())
+    paragraphs = split_paragraphs(extracted.text, page.name)
+    assert [p.text for p in paragraphs] == [
+        "The programme has these parts:\n\n- Training (2021)\n\n- Equipment (2022)",
+        "Item | Units | Cost\n\nTrucks | 3 | 2,200",
+        "The rest of the report says more.",
+    ]
+    assert {p.section for p in paragraphs} == {"Costs"}

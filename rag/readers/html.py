@@ -25,7 +25,10 @@ _DROP = [
     "svg",
     "button",
 ]
-_BLOCKS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "blockquote", "pre", "figcaption", "td", "th", "dd", "dt"]
+# A table is read row by row, a row's cells together ("Cost | 3 | 2,200"), and a list item keeps its marker
+# ("- ..."): as from a PDF or DOCX, a run of rows or of short items becomes one paragraph (rag.paragraphs).
+_BLOCKS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "blockquote", "pre", "figcaption", "tr", "dd", "dt"]
+_CELLS = ["td", "th"]
 _BOILERPLATE = re.compile(
     r"\b(nav|menu|sidebar|footer|header|cookie|banner|share|social|related|comment|promo|subscribe|advert)", re.I
 )
@@ -50,10 +53,18 @@ def html_text(data: bytes) -> str:
     for el in root.find_all(_BLOCKS):
         if el.find(_BLOCKS):  # a container of blocks: its children speak for it
             continue
-        text = " ".join(el.get_text(" ").split())
+        if el.name == "tr":
+            cells = [" ".join(c.get_text(" ").split()) for c in el.find_all(_CELLS)]
+            text = " | ".join(c for c in cells if c)
+        else:
+            text = " ".join(el.get_text(" ").split())
         if not text:
             continue
-        blocks.append(f"# {text}" if el.name in ("h1", "h2", "h3", "h4", "h5", "h6") else text)
+        if el.name in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            text = f"# {text}"
+        elif el.name == "li":
+            text = f"- {text}"
+        blocks.append(text)
     return _join_blocks(blocks)
 
 
