@@ -57,3 +57,22 @@ def test_html_tables_are_read_row_by_row_and_list_items_keep_a_marker(tmp_path):
         "The rest of the report says more.",
     ]
     assert {p.section for p in paragraphs} == {"Costs"}
+
+
+def test_docx_list_paragraphs_are_items_gathered_with_their_lead_in(tmp_path):
+    import docx
+
+    from rag.paragraphs import split_paragraphs
+
+    document = docx.Document()
+    document.add_paragraph("The programme has these parts:")
+    document.add_paragraph("Training (2021)", style="List Bullet")
+    document.add_paragraph("Equipment (2022)", style="List Number")
+    document.add_paragraph("The rest of the report says more.")
+    path = tmp_path / "parts.docx"
+    document.save(path)
+    paragraphs = split_paragraphs(extract(path, path.read_bytes()).text, path.name)
+    assert [p.text for p in paragraphs] == [
+        "The programme has these parts:\n\n- Training (2021)\n\n- Equipment (2022)",
+        "The rest of the report says more.",
+    ]

@@ -1,5 +1,5 @@
-"""DOCX (python-docx): paragraphs in body order, Heading/Title styles as "# " lines, table rows as
-"cell | cell" lines."""
+"""DOCX (python-docx): paragraphs in body order, Heading/Title styles as "# " lines, list paragraphs (a List
+style or Word numbering) as "- " items, table rows as "cell | cell" lines."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import io
 import zipfile
 
 from rag.readers.base import Extracted, ReadError, _join_blocks
+
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
 def read_docx(data: bytes) -> Extracted:
@@ -35,6 +37,8 @@ def docx_text(data: bytes) -> str:
             style = (para.style.name if para.style is not None else "") or ""
             if text and (style.startswith("Heading") or style == "Title"):
                 blocks.append(f"# {text}")
+            elif text and (style.startswith("List") or child.find(f"{{{_W}}}pPr/{{{_W}}}numPr") is not None):
+                blocks.append(f"- {text}")
             elif text:
                 blocks.append(text)
         elif tag == "tbl":
