@@ -175,25 +175,31 @@ TABLE_CELL = re.compile(r"\s\|\s")
 
 def line_units(text: str) -> list[tuple[int, int]]:
     """``text`` cut where a line break ends a sentence whatever comes before it: at a blank line, before a list
-    item, and around a table row. (A hard-wrapped sentence's other line breaks are not ends.)"""
+    item, and around a table row (a hard-wrapped sentence's other line breaks are not ends); each unit's
+    whitespace trimmed, empty ones left out."""
     lines, at = [], 0
     for line in text.split("\n"):
         lines.append((at, at + len(line)))
         at += len(line) + 1
-    units, start = [], 0
+    cuts, start = [], 0
     for (s0, e0), (s1, e1) in zip(lines, lines[1:]):
         before, after = text[s0:e0], text[s1:e1]
-        if s1 > e0 and (
+        if (
             not before.strip()
             or not after.strip()
             or LIST_ITEM.match(after.lstrip())
             or TABLE_CELL.search(before)
             or TABLE_CELL.search(after)
         ):
-            if e0 > start:
-                units.append((start, e0))
+            cuts.append((start, e0))
             start = s1
-    units.append((start, len(text)))
+    cuts.append((start, len(text)))
+    units = []
+    for s, e in cuts:
+        piece = text[s:e]
+        s, e = s + len(piece) - len(piece.lstrip()), s + len(piece.rstrip())
+        if e > s:
+            units.append((s, e))
     return units
 
 

@@ -139,8 +139,7 @@ class Piece:
 
 def reading_pieces(question: str, text: str) -> list[Piece]:
     """The paragraph whole, or for a run of items or rows its first line and its other lines each after it."""
-    lines = [(s + len(text[s:e]) - len(text[s:e].lstrip()), s + len(text[s:e].rstrip())) for s, e in line_units(text)]
-    lines = [(s, e) for s, e in lines if e > s]
+    lines = line_units(text)
     if len(lines) < 2:
         return [Piece(((0, len(text)),), text)]
     first, rest = lines[0], lines[1:]
@@ -199,8 +198,7 @@ class ExtractiveAnswerer:
             # An answer never merely restates the question ("17" for "... in field note 17?").
             if repeats_question(question, ev.paragraph.text[span.start : span.end]):
                 continue
-            title = self._title(ev.paragraph.source)
-            features = reading_features(question, ev, rank, span, sentence, title, lead if lead != sentence else None)
+            features = reading_features(question, ev, rank, span, sentence, self._title(ev.paragraph.source), lead)
             out.append(Reading(ev, rank, span, sentence, features, self._reader.calibration.probability(features)))
         out.sort(key=lambda r: -r.probability)
         return out
