@@ -44,7 +44,13 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--dev-qa", type=Path, default=Path("evals/dev_qa.jsonl"))
     p.add_argument("--reports", type=Path, default=Path("seeds"), help="the reports dev_qa.jsonl asks about")
     p.add_argument("--halueval", type=Path, default=None, help="also train on HaluEval QA passages (optional)")
-    p.add_argument("--halueval-limit", type=int, default=3000, help="at most this many HaluEval examples")
+    p.add_argument("--halueval-limit", type=int, default=3000, help="at most this many HaluEval examples (0: all)")
+    p.add_argument(
+        "--halueval-cut",
+        type=float,
+        default=0.0,
+        help="share of HaluEval examples given a near miss without the answer",
+    )
     p.add_argument("--base", type=Path, default=None, help="base model folder (default: the packaged MiniLM)")
     p.add_argument(
         "--init", type=Path, default=None, help="start from these trained reader weights (a folder) instead of the base"
@@ -62,6 +68,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--max-length", type=int, default=256)
     p.add_argument("--stride", type=int, default=96)
     p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--split-seed", type=int, default=13, help="seed of the article split (the checker uses the same)")
     p.add_argument("--limit", type=int, default=None, help="train on this many examples only (smoke tests)")
     p.add_argument("--max-steps", type=int, default=None)
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
@@ -70,7 +77,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
 
 def load_examples(args: argparse.Namespace) -> tuple[list[data.Example], list[data.Example], dict]:
     squad = data.squad_examples(args.squad)
-    train_groups, val_groups = data.split_groups([e.group for e in squad], args.validation_articles, args.seed)
+    train_groups, val_groups = data.split_groups([e.group for e in squad], args.validation_articles, args.split_seed)
     train = [e for e in squad if e.group in train_groups]
     paragraphs = data.squad_paragraphs(args.squad)
     train += (
@@ -82,7 +89,8 @@ def load_examples(args: argparse.Namespace) -> tuple[list[data.Example], list[da
     if args.dev_qa and args.dev_qa.exists():
         train += data.report_examples(args.dev_qa, args.reports)
     if args.halueval:
-        train += data.halueval_examples(args.halueval, args.halueval_limit)
+        halueval = data.halueval_examples(args.halueval, args.halueval_limit or None)
+        train += halueval + data.without_answer_sentence(halueval, args.halueval_cut, args.seed)
     val = [e for e in squad if e.group in val_groups]
     if args.limit:
         rng = random.Random(args.seed)
@@ -229,6 +237,8 @@ def train(args: argparse.Namespace) -> dict:
             "cut": args.cut,
             "swap": args.swap,
             "halueval": bool(args.halueval),
+            "halueval_limit": args.halueval_limit if args.halueval else None,
+            "halueval_cut": args.halueval_cut if args.halueval else None,
             # a continued run keeps the record of the run it started from
             "init": json.loads((args.init / CONFIG_FILE).read_text())["trained"] if args.init else None,
             "seed": args.seed,
