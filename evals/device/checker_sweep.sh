@@ -3,17 +3,8 @@
 #   TRAIN_LIMIT=420 bash evals/device/checker_sweep.sh   (carry: [".gpu"]; committed weights moved out first)
 # Claim-checker training sweep on the device: longer runs than the CPU recipe's 0.75 epoch, in parallel; each
 # variant's weights packed for the trip back as soon as it finishes.
-export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false OMP_NUM_THREADS=3
-OUT=${OUT:-/tmp/out}; mkdir -p $OUT
-W=/tmp/work; mkdir -p $W/pkg/rag $W/stubs
-cp rag/text.py $W/pkg/rag/; cp -r rag/reader rag/checker $W/pkg/rag/; touch $W/pkg/rag/__init__.py
-rm -rf $W/pkg/rag/reader/weights $W/pkg/rag/checker/weights
-printf 'def lemmatize(w, lang=None):\n    return w\n' > $W/stubs/simplemma.py
-printf 'class Stemmer:\n    def __init__(self, lang): pass\n    def stemWord(self, w): return w\n' > $W/stubs/Stemmer.py
-export PYTHONPATH=$W/pkg:$W/stubs
-python3 evals/device/make_base.py $W/base || exit 1
-gunzip -c .gpu/squad.json.gz > $W/squad.json; gunzip -c .gpu/halueval.jsonl.gz > $W/halueval.jsonl
-R=$(pwd); cd $W
+export OMP_NUM_THREADS=3
+source evals/device/setup.sh
 COMMON="--squad $W/squad.json --base $W/base --halueval $W/halueval.jsonl $EXTRA"
 declare -A V=(
  [K1]="--epochs 1.5"

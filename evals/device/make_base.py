@@ -1,5 +1,6 @@
 """Rebuild the packaged MiniLM folder on the device from .gpu/ (evals/device/prepare.py): python3 make_base.py DIR."""
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -13,10 +14,11 @@ for f in Path(".gpu/base").iterdir():
     shutil.copy(f, out / f.name)
 parts = load_file(".gpu/base_parts.safetensors")
 ids, rows = parts.pop("emb_ids"), parts.pop("emb_rows")
-emb = torch.zeros(30522, rows.shape[1])
+config = json.loads((out / "config.json").read_text())
+emb = torch.zeros(config["vocab_size"], rows.shape[1])
 emb[ids] = rows.float()
 state = {k: v.float() for k, v in parts.items()}
 state["embeddings.word_embeddings.weight"] = emb
-state["embeddings.position_ids"] = torch.arange(512).unsqueeze(0)
+state["embeddings.position_ids"] = torch.arange(config["max_position_embeddings"]).unsqueeze(0)
 save_file(state, str(out / "model.safetensors"), metadata={"format": "pt"})
 print("base rebuilt", len(ids), "rows")

@@ -23,17 +23,17 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from rag.reader.model import load_tokenizer, packaged_base
+from rag.reader.train import SHARED
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared" / "benchmarks"
 OUT = ROOT / ".gpu"
 
 
 def texts() -> list[str]:
-    squad = json.loads((SHARED / "squad2-dev-train/data.json").read_text(encoding="utf-8"))
+    squad = json.loads((SHARED / "benchmarks/squad2-dev-train/data.json").read_text(encoding="utf-8"))
     out = [p["text"] for a in squad["articles"] for p in a["paragraphs"]]
     out += [q["question"] for q in squad["questions"]] + [a for q in squad["questions"] for a in q["answers"]]
-    for line in (SHARED / "halueval-qa/data.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in (SHARED / "benchmarks/halueval-qa/data.jsonl").read_text(encoding="utf-8").splitlines():
         item = json.loads(line)
         out += [item["question"], item["knowledge"], item["right_answer"], item["hallucinated_answer"]]
     out += [json.loads(line)["question"] for line in (ROOT / "evals/dev_qa.jsonl").read_text().splitlines() if line]
@@ -59,7 +59,7 @@ def main() -> None:
     parts["emb_rows"], parts["emb_ids"] = embedding[ids].contiguous(), torch.tensor(ids)
     save_file(parts, str(OUT / "base_parts.safetensors"))
     for src, name in (("squad2-dev-train/data.json", "squad.json.gz"), ("halueval-qa/data.jsonl", "halueval.jsonl.gz")):
-        with open(SHARED / src, "rb") as raw, gzip.open(OUT / name, "wb") as packed:
+        with open(SHARED / "benchmarks" / src, "rb") as raw, gzip.open(OUT / name, "wb") as packed:
             packed.write(raw.read())
     print(f"{len(ids)} token rows; .gpu/ ready")
 

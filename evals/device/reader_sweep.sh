@@ -3,18 +3,9 @@
 #   bash evals/device/reader_sweep.sh   (carry: [".gpu"]; the committed weights moved out of the tree first)
 # Reader training sweep on the device: every variant from the packaged base, in parallel, then the two best
 # (validation articles, open setting) packed for the trip back.
-export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false OMP_NUM_THREADS=2
-OUT=${OUT:-/tmp/out}; mkdir -p $OUT
-W=/tmp/work; mkdir -p $W/pkg/rag $W/stubs
-cp rag/text.py $W/pkg/rag/; cp -r rag/reader $W/pkg/rag/; touch $W/pkg/rag/__init__.py
-rm -rf $W/pkg/rag/reader/weights
-printf 'def lemmatize(w, lang=None):\n    return w\n' > $W/stubs/simplemma.py
-printf 'class Stemmer:\n    def __init__(self, lang): pass\n    def stemWord(self, w): return w\n' > $W/stubs/Stemmer.py
-export PYTHONPATH=$W/pkg:$W/stubs
-python3 evals/device/make_base.py $W/base || exit 1
-gunzip -c .gpu/squad.json.gz > $W/squad.json; gunzip -c .gpu/halueval.jsonl.gz > $W/halueval.jsonl
+export OMP_NUM_THREADS=2
+source evals/device/setup.sh
 nvidia-smi --query-gpu=name,memory.used --format=csv,noheader
-R=$(pwd); cd $W
 COMMON="--squad $W/squad.json --base $W/base --dev-qa $R/evals/dev_qa.jsonl --reports $R/seeds --halueval $W/halueval.jsonl $EXTRA"
 declare -A V=(
  [A]="--halueval-limit 3000"

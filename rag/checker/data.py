@@ -25,10 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.reader import data as reader_data
+from rag.reader.data import HALUEVAL_HELD_OUT, HALUEVAL_VALIDATION
 from rag.text import sentence_spans
-
-HALUEVAL_VALIDATION = range(8000, 9000)
-HALUEVAL_HELD_OUT = range(9000, 10000)
 
 _NUMBER = re.compile(r"\b\d[\d,.]*\b")
 _NEGATABLE = re.compile(r"\b(is|are|was|were|has|have|had|can|could|will|would|should|did|does|do)\b")

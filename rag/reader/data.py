@@ -113,15 +113,16 @@ def report_examples(path: Path, reports: Path) -> list[Example]:
     return out
 
 
-# HaluEval lines 8000-9999 validate and test the claim checker (rag/checker/data.py): the reader leaves them alone.
-HALUEVAL_READER_LINES = range(0, 8000)
+# HaluEval lines that validate and test the claim checker (rag/checker/data.py); the reader trains on none of them.
+HALUEVAL_VALIDATION = range(8000, 9000)
+HALUEVAL_HELD_OUT = range(9000, 10000)
 
 
 def halueval_examples(path: Path, limit: int | None = None) -> list[Example]:
     """HaluEval QA passages whose right answer occurs verbatim: extra answerable examples of another style."""
     out = []
     for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
-        if i not in HALUEVAL_READER_LINES:
+        if i >= HALUEVAL_VALIDATION.start:
             break
         item = json.loads(line)
         target = locate(item["right_answer"], item["knowledge"], item["question"])
