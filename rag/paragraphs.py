@@ -21,7 +21,8 @@ from rag.types import Chunk, Paragraph, SentenceKey
 # p7: paragraphs starting inside a PDF footnote are marked as footnotes in their section; a paragraph keeps
 # where it runs on to another page.
 # p8: a run of short list items (with the line leading into it) or of table rows is one paragraph.
-CHUNKING_VERSION = "p8"
+# p9: a PDF's letter-spaced words are no longer split where pdfminer guessed a space between two letters.
+CHUNKING_VERSION = "p9"
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")

@@ -42,6 +42,12 @@ def test_words_whole_ligatures_folded_and_hyphenation_undone():
     # A compound the document writes with its hyphen keeps it across a line end or a gap.
     assert "end-to-end" in read("cncf-software-supply-chain-best-practices-2021")[0].text
     assert "public law 113-274 on December 18, 2014" in read("nist-cybersecurity-framework-1-1")[0].text
+    # Letter-spaced capitals and tracked headings are not split where a gap between letters is a little wide.
+    strategy = read("us-national-cybersecurity-strategy-2023")[0].text
+    assert (
+        "MALICIOUS ACTORS" in strategy and "REBALANCE THE RESPONSIBILITY" in strategy and "MALI CIOUS" not in strategy
+    )
+    assert "3.2 Establishing or Improving a Cybersecurity Program" in read("nist-cybersecurity-framework-1-1")[0].text
     # Math glyphs with no character mapping read as one replacement character, not "(cid:107)".
     assert "(cid:" not in text and "placeholder \ufffd then" in text
 
