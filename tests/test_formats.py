@@ -197,3 +197,24 @@ def test_damaged_pdf_bytes_fail_with_a_reason_never_a_crash(rendered):
             extract(Path("damaged.pdf"), bytes(damaged))
         except ReadError as exc:
             assert str(exc)
+
+
+def test_letter_spaced_capitals_are_not_split_into_pieces(tmp_path):
+    """A heading set with tracking (1.4 pt between letters, more than pdfminer's tenth of a glyph) reads as its
+    words; a body line without tracking keeps its spaces."""
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "tracked.pdf"
+    c = canvas.Canvas(str(path), pagesize=(612, 792), invariant=1)
+    heading = c.beginText(72, 700)
+    heading.setFont("Helvetica-Bold", 11)
+    heading.setCharSpace(1.4)
+    heading.textLine("MALICIOUS ACTORS AND CRITICAL INFRASTRUCTURE")
+    heading.setCharSpace(0)  # the text state outlives the text object
+    c.drawText(heading)
+    c.setFont("Helvetica", 10)
+    c.drawString(72, 660, "Malicious actors target the systems that critical infrastructure runs on.")
+    c.save()
+    text = extract(path, path.read_bytes()).text
+    assert "MALICIOUS ACTORS AND CRITICAL INFRASTRUCTURE" in text
+    assert "Malicious actors target the systems that critical infrastructure runs on." in text

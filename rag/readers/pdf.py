@@ -15,7 +15,8 @@ here are only those neither has:
   starts with a first-line indent (not a list item's hanging indent); a paragraph that
   runs on into the next box, column or page (no sentence end) is joined to it, and the next page starts
   inside it (its paragraph's page is the first);
-* words: NFKC (ligatures, compatibility characters), soft hyphens removed, a line-end hyphen joined unless
+* words: no space where pdfminer guessed one between the letters of a letter-spaced word (see _line_text);
+  NFKC (ligatures, compatibility characters), soft hyphens removed, a line-end hyphen joined unless
   the document writes that compound with its hyphen elsewhere ("end-to-end"), "as- yet" gaps likewise; in
   capitals ("GOR-" "SUCH") only where the document writes the joined word elsewhere;
 * tables: ruled ones from pdfplumber; otherwise lines outside running text side by side on shared
@@ -95,10 +96,12 @@ def _line_text(line) -> str:
     from pdfminer.layout import LTAnno, LTChar
 
     items = list(line)
+    glyphs = [c for c in items if isinstance(c, LTChar)]  # the guessed spaces (LTAnno) left out
+    # Between two letters of one font and size: a formula's symbols, sub- and superscripts stand apart by design.
     gaps = [
         b.x0 - a.x1
-        for a, b in zip(items, items[1:])
-        if isinstance(a, LTChar) and isinstance(b, LTChar) and not (a.get_text() + b.get_text()).isspace()
+        for a, b in zip(glyphs, glyphs[1:])
+        if a.get_text().isalpha() and b.get_text().isalpha() and (a.fontname, a.size) == (b.fontname, b.size)
     ]
     tracking = statistics.median(gaps) if len(gaps) >= TRACKED_LETTERS else 0.0
     if tracking <= 0:
