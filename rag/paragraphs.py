@@ -21,13 +21,18 @@ from rag.types import Chunk, Paragraph, SentenceKey
 # p7: paragraphs starting inside a PDF footnote are marked as footnotes in their section; a paragraph keeps
 # where it runs on to another page.
 # p8: a run of short list items (with the line leading into it) or of table rows is one paragraph.
-# p9: a PDF's letter-spaced words are no longer split where pdfminer guessed a space between two letters.
+# p9: a PDF's letter-spaced words are no longer split where pdfminer guessed a space between two letters; a
+# small-caps line over its paragraph is a heading; a formula, a bare number or a line ending in "-" is none.
 CHUNKING_VERSION = "p9"
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
 _TERMINAL = tuple('.,;:!"”’)]')
 _NOT_IN_HEADING = re.compile(r"\s/\s|\s\|\s|@|\[|\]|^[–—•*-]")  # " | ": a table row, not a heading
+
+# A heading is words: a formula line ("F (H) ≡", "Tt ∈") or a bare number or symbol is none, however short.
+_MATH = re.compile(r"[=≡∈∉<>+∀∃∧∨≤≥×÷∑∏√∞→←⇒⊆⊂∪∩\ufffd]")
+_WORD = re.compile(r"[^\W\d_]{3}")
 
 MAX_HEADING_CHARS = 60
 MAX_HEADING_WORDS = 8
@@ -70,7 +75,12 @@ def _heading_text(line: str) -> str | None:
         return md.group(1) or None
     if len(line) > MAX_HEADING_CHARS or len(line.split()) > MAX_HEADING_WORDS:
         return None
-    if line.endswith(_TERMINAL) or _NOT_IN_HEADING.search(line):
+    if (
+        line.endswith(_TERMINAL + ("-",))
+        or _NOT_IN_HEADING.search(line)
+        or _MATH.search(line)
+        or not _WORD.search(line)
+    ):
         return None
     if not (line[0].isupper() or line[0].isdigit()):
         return None

@@ -82,6 +82,23 @@ def test_headings_become_sections_not_paragraphs():
     assert abu_hafs.section == "Motives behind the escalation"
 
 
+def test_formulas_numbers_and_broken_lines_are_no_headings():
+    text = "\n".join(
+        [
+            "Appendix G. Fee Schedule",
+            "The fee schedule is a tuple of scalar values.",
+            "F (H) ≡",
+            "The rest follows from the definition above.",
+            "1018",
+            "Wei is the smallest unit of the currency.",
+            "W, being element-wise sequence trans-",
+            "formation of the state, is defined below.",
+        ]
+    )
+    paragraphs = split_paragraphs(text, "formulas.txt")
+    assert {p.section for p in paragraphs} == {"Appendix G. Fee Schedule"}
+
+
 def test_repeated_title_is_indexed_once():
     text, paragraphs = seed("002_1842c5b93aa613e8.txt")
     title = "Killings show ISIS remains a threat in Syria's desert 5 years after losing its caliphate"

@@ -144,6 +144,12 @@ def test_headings_become_sections():
     # An italic run-in heading in the same box as its paragraph (FAA handbook).
     nut = paragraphs_with("faa-amt-general-handbook-page-7-45", "self-locking nut may be spun on and off")[0]
     assert nut.section == "Stainless Steel Self-Locking Nut" and nut.text.startswith("The stainless steel")
+    # LaTeX's small-caps section headings (CMCSC10, the body's size) over their paragraphs; the display formulas
+    # between them ("F (H) ≡", "Tt ∈") are no headings, so the fee schedule's rows keep their appendix.
+    intro = paragraphs_with("ethereum-yellow-paper-shanghai-2025", "With ubiquitous internet connections")[0]
+    assert intro.section == "1. Introduction" and intro.page == 1
+    fees = paragraphs_with("ethereum-yellow-paper-shanghai-2025", "Paid for every transaction.")[0]
+    assert fees.section == "Appendix G. Fee Schedule" and fees.page == 28
 
 
 def test_an_owner_password_only_encrypted_pdf_opens():

@@ -21,8 +21,8 @@ here are only those neither has:
   capitals ("GOR-" "SUCH") only where the document writes the joined word elsewhere;
 * tables: ruled ones from pdfplumber; otherwise lines outside running text side by side on shared
   baselines, three rows or more; either way one row a paragraph, "cell | cell | cell";
-* headings: a box set larger than the body, a short bold one, or a short bold or italic first line over
-  its paragraph, is a "# " line.
+* headings: a box set larger than the body, a short bold one, or a short bold, italic or small-caps first
+  line over its paragraph, is a "# " line.
 """
 
 from __future__ import annotations
@@ -49,6 +49,8 @@ _FOOTNOTE_START = re.compile(r"^\d{1,3}\s*\S")
 _NOTE_RULE = re.compile(r"^\s*[—–_-]{4,}\s*")
 _WORD = re.compile(r"\w+(?:-\w+)*")
 _ITALIC = re.compile(r"italic|oblique", re.I)
+# Small capitals by font name: TeX's CMCSC10 and Latin Modern's LMRomanCaps10, "SmallCaps", a "-SC" cut.
+_SMALL_CAPS = re.compile(r"CSC\d|RomanCaps|small-?caps|-SC\b", re.I)
 _UNMAPPED_GLYPH = re.compile(r"\(cid:\d+\)")
 _HYPHEN_GAP = re.compile(r"(\w+)- (\w[\w-]*)")
 # A Tesseract line box over the font size: measured 0.93-0.96 on 8, 11 and 13 pt Helvetica scanned at 200 dpi.
@@ -64,7 +66,7 @@ class _Line:
     y1: float
     size: float
     bold: bool
-    style: str = ""  # "bold", "italic" or "" by most of its characters' font names
+    style: str = ""  # "bold", "italic", "small caps" or "" by most of its characters' font names
 
 
 @dataclass
@@ -147,7 +149,8 @@ def _page_boxes(layout) -> list[_Box]:
             size = statistics.median(round(c.size, 1) for c in chars) if chars else 0.0
             bold = bool(chars) and sum("bold" in c.fontname.lower() for c in chars) > len(chars) / 2
             italic = bool(chars) and sum(_ITALIC.search(c.fontname) is not None for c in chars) > len(chars) / 2
-            style = "bold" if bold else "italic" if italic else ""
+            small_caps = bool(chars) and sum(_SMALL_CAPS.search(c.fontname) is not None for c in chars) > len(chars) / 2
+            style = "bold" if bold else "italic" if italic else "small caps" if small_caps else ""
             lines.append(_Line(text, line.x0, line.x1, line.y0, line.y1, size, bold, style))
         if lines:
             box = _Box(lines, item.x0, item.x1, item.y0, item.y1, order)
