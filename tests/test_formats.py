@@ -218,3 +218,20 @@ def test_letter_spaced_capitals_are_not_split_into_pieces(tmp_path):
     text = extract(path, path.read_bytes()).text
     assert "MALICIOUS ACTORS AND CRITICAL INFRASTRUCTURE" in text
     assert "Malicious actors target the systems that critical infrastructure runs on." in text
+
+
+def test_a_first_letter_under_blank_lines_is_kept(tmp_path):
+    """Empty lines typed as a space each (as word processors write them) stand in a column over the next line's
+    first letter; pdfminer groups them into a "vertical" line, which is dropped as a stamp. The letter comes back."""
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "stacked.pdf"
+    c = canvas.Canvas(str(path), pagesize=(612, 792), invariant=1)
+    c.setFont("Helvetica-Bold", 11)
+    for y in (720, 706, 692):
+        c.drawString(72, y, " ")
+    c.drawString(72, 678, "INTRODUCTION")
+    c.setFont("Helvetica", 10)
+    c.drawString(72, 660, "Prostate cancer is increasingly acknowledged as one of the major health issues of men.")
+    c.save()
+    assert extract(path, path.read_bytes()).text.startswith("# INTRODUCTION\n\nProstate cancer")

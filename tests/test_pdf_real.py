@@ -48,6 +48,13 @@ def test_words_whole_ligatures_folded_and_hyphenation_undone():
         "MALICIOUS ACTORS" in strategy and "REBALANCE THE RESPONSIBILITY" in strategy and "MALI CIOUS" not in strategy
     )
     assert "3.2 Establishing or Improving a Cybersecurity Program" in read("nist-cybersecurity-framework-1-1")[0].text
+    # A line's first letter that pdfminer stacked with the blanks of empty lines above it into a "vertical"
+    # line (dropped like a stamp up the margin) is put back: not "eceived", "NTRODUCTION", "IST acknowledges".
+    ijsr = read("ijsr-2024-prostate-ihc-article")[0].text
+    assert "Received: 05 March 2024" in ijsr and "# INTRODUCTION\n" in ijsr and "\nKeywords: Prostrate" in ijsr
+    csf = read("nist-cybersecurity-framework-1-1")[0].text
+    assert "\nNIST acknowledges and thanks" in csf and "\nANSI | American National Standards Institute" in csf
+    assert "\nDigital technologies today touch" in strategy and "\nCybersecurity is essential" in strategy
     # Math glyphs with no character mapping read as one replacement character, not "(cid:107)".
     assert "(cid:" not in text and "placeholder \ufffd then" in text
 

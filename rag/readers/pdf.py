@@ -7,7 +7,8 @@ here are only those neither has:
 
 * running headers, footers, page numbers and production stamps: a line repeated across pages at the same
   height (digits aside), or a bare page number at the top or bottom of a page, is dropped; so is vertical
-  text (a stamp up the margin);
+  text (a stamp up the margin), but not upright letters pdfminer stacked into a "vertical" line with the
+  blanks of empty lines above them: each goes back to the line it starts or ends;
 * footnotes: smaller-type boxes below the page's body text, starting with a marker, are taken out of the
   body and kept, each note its own paragraph, after the body paragraph they would interrupt (and so are
   short figure labels printed between the halves of a paragraph);
@@ -137,8 +138,14 @@ def _page_boxes(layout) -> list[_Box]:
             elif isinstance(item, LTTextBox):
                 yield from lines_of(item)
 
+    strays: list = []
     for order, item in enumerate(i for i in layout if isinstance(i, LTTextBox)):
         if isinstance(item, LTTextBoxVertical):  # a stamp up the margin, a rotated title: not body text
+            # Unless its glyphs stand upright: then it is a line's first letter that pdfminer stacked with the
+            # blank characters of empty lines above it ("I" + "NTRODUCTION"), to be put back.
+            glyphs = [c for line in lines_of(item) for c in line if isinstance(c, LTChar)]
+            if all(c.upright for c in glyphs):
+                strays += [c for c in glyphs if _is_text(c.get_text())]
             continue
         lines = []
         for line in lines_of(item):
@@ -157,7 +164,35 @@ def _page_boxes(layout) -> list[_Box]:
             box.size = statistics.median(ln.size for ln in lines)
             box.bold = all(ln.bold for ln in lines)
             boxes.append(box)
+    for glyph in strays:
+        _put_back(glyph, boxes)
     return boxes
+
+
+def _is_text(char: str) -> bool:
+    """A letter, digit or punctuation mark: not a blank, nor a piece of a drawn brace (private-use glyphs)."""
+    return char.isalnum() or unicodedata.category(char[:1] or " ").startswith("P")
+
+
+def _put_back(glyph, boxes: list[_Box]) -> None:
+    """A stray upright glyph joins the line it touches on its baseline, at its start or its end (a space
+    between where the gap is a word's); one touching no line stays out."""
+    mid, reach = (glyph.y0 + glyph.y1) / 2, 0.5 * glyph.size
+    margin = LAPARAMS["word_margin"] * max(glyph.width, glyph.height)
+    text = _clean(glyph.get_text())
+    for box in boxes:
+        for ln in box.lines:
+            if not ln.y0 <= mid <= ln.y1:
+                continue
+            before, after = ln.x0 - glyph.x1, glyph.x0 - ln.x1
+            if -1 <= before <= reach:
+                ln.text = text + ("" if before < margin else " ") + ln.text
+                ln.x0 = box.x0 = min(box.x0, glyph.x0)
+                return
+            if -1 <= after <= reach:
+                ln.text += ("" if after < margin else " ") + text
+                ln.x1 = box.x1 = max(box.x1, glyph.x1)
+                return
 
 
 def _furniture_key(line: _Line, height: float) -> tuple[str, int]:
