@@ -23,7 +23,8 @@ from rag.types import Chunk, Paragraph, SentenceKey
 # p8: a run of short list items (with the line leading into it) or of table rows is one paragraph.
 # p9: a PDF's letter-spaced words are no longer split where pdfminer guessed a space between two letters; a
 # small-caps line over its paragraph is a heading; a formula, a bare number or a line ending in "-" is none; a
-# line's first letter pdfminer stacked into a "vertical" line with blanks above it is put back.
+# line's first letter pdfminer stacked into a "vertical" line with blanks above it is put back; text in a
+# form XObject is read.
 CHUNKING_VERSION = "p9"
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")

@@ -235,3 +235,22 @@ def test_a_first_letter_under_blank_lines_is_kept(tmp_path):
     c.drawString(72, 660, "Prostate cancer is increasingly acknowledged as one of the major health issues of men.")
     c.save()
     assert extract(path, path.read_bytes()).text.startswith("# INTRODUCTION\n\nProstate cancer")
+
+
+def test_text_drawn_inside_a_form_xobject_is_read(tmp_path):
+    """A slide or a whole page placed as a form XObject (a figure to pdfminer) keeps its text."""
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "form.pdf"
+    c = canvas.Canvas(str(path), pagesize=(612, 792), invariant=1)
+    c.beginForm("slide")
+    c.setFont("Helvetica", 10)
+    c.drawString(100, 500, "Inside the slide: the agency spent 2,200 dollars on the pilot program.")
+    c.endForm()
+    c.doForm("slide")
+    c.setFont("Helvetica", 10)
+    c.drawString(72, 700, "Outside the slide: the pilot program ran for three months in 2024.")
+    c.save()
+    text = extract(path, path.read_bytes()).text
+    assert "Outside the slide: the pilot program ran for three months in 2024." in text
+    assert "Inside the slide: the agency spent 2,200 dollars on the pilot program." in text

@@ -127,7 +127,7 @@ TRACKED_LETTERS = 4
 
 
 def _page_boxes(layout) -> list[_Box]:
-    from pdfminer.layout import LTChar, LTTextBox, LTTextBoxVertical, LTTextLine
+    from pdfminer.layout import LTChar, LTFigure, LTTextBox, LTTextBoxVertical, LTTextLine
 
     boxes: list[_Box] = []
 
@@ -138,8 +138,16 @@ def _page_boxes(layout) -> list[_Box]:
             elif isinstance(item, LTTextBox):
                 yield from lines_of(item)
 
+    def text_boxes(container):
+        """The boxes of the page and of its figures (a slide or a whole page drawn as a form XObject)."""
+        for item in container:
+            if isinstance(item, LTTextBox):
+                yield item
+            elif isinstance(item, LTFigure):
+                yield from text_boxes(item)
+
     strays: list = []
-    for order, item in enumerate(i for i in layout if isinstance(i, LTTextBox)):
+    for order, item in enumerate(text_boxes(layout)):
         if isinstance(item, LTTextBoxVertical):  # a stamp up the margin, a rotated title: not body text
             # Unless its glyphs stand upright: then it is a line's first letter that pdfminer stacked with the
             # blank characters of empty lines above it ("I" + "NTRODUCTION"), to be put back.
@@ -499,7 +507,16 @@ def _close_gaps(text: str, vocabulary: set[str]) -> str:
 # pdfminer's defaults but char_margin 3 (justified lines with wide gaps stay one line) and line_margin 1.2
 # (lines set with generous leading stay one box); vertical text is grouped so that it can be dropped (a
 # rotated stamp up the margin, a rotated divider title); measured on the development corpus by evals/pdf_text.py.
-LAPARAMS = {"char_margin": 3.0, "line_margin": 1.2, "word_margin": 0.1, "boxes_flow": 0.5, "detect_vertical": True}
+# all_texts: text drawn inside a form XObject (a slide placed in a report, a page wrapped whole) is laid out
+# too; pdfminer otherwise leaves it as a figure's loose characters, and it was lost.
+LAPARAMS = {
+    "char_margin": 3.0,
+    "line_margin": 1.2,
+    "word_margin": 0.1,
+    "boxes_flow": 0.5,
+    "detect_vertical": True,
+    "all_texts": True,
+}
 
 
 def _layouts(data: bytes):
