@@ -24,7 +24,7 @@ from rag.types import Chunk, Paragraph, SentenceKey
 # p9: a PDF's letter-spaced words are no longer split where pdfminer guessed a space between two letters; a
 # small-caps line over its paragraph is a heading; a formula, a bare number or a line ending in "-" is none; a
 # line's first letter pdfminer stacked into a "vertical" line with blanks above it is put back; text in a
-# form XObject is read.
+# form XObject is read; boxes are read in XY-cut order.
 CHUNKING_VERSION = "p9"
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")

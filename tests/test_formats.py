@@ -254,3 +254,36 @@ def test_text_drawn_inside_a_form_xobject_is_read(tmp_path):
     text = extract(path, path.read_bytes()).text
     assert "Outside the slide: the pilot program ran for three months in 2024." in text
     assert "Inside the slide: the agency spent 2,200 dollars on the pilot program." in text
+
+
+def test_three_columns_read_down_each_column_in_turn(tmp_path):
+    """A Federal Register-style page: three columns of 8 pt type, the last one half full, paragraphs running on
+    from one column into the next."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.pdfgen import canvas
+
+    paragraphs = [f"Paragraph {i}: " + " ".join(f"term{i}x{j}" for j in range(60)) + "." for i in range(13)]
+    path = tmp_path / "columns.pdf"
+    c = canvas.Canvas(str(path), pagesize=(612, 792), invariant=1)
+    c.setFont("Times-Roman", 8)
+    column, y = 0, 740
+    for paragraph in paragraphs:
+        line = ""
+        words = paragraph.split() + [None]
+        for word in words:
+            wider = f"{line} {word}".strip() if word else line
+            if word is None or stringWidth(wider, "Times-Roman", 8) > 170:
+                if y < 60:
+                    column, y = column + 1, 740
+                c.drawString(40 + 181 * column, y, line)
+                y -= 10
+                line = word or ""
+            else:
+                line = wider
+        y -= 6
+    c.save()
+    assert column == 2
+    text = extract(path, path.read_bytes()).text
+    # Every word in order: down the first column, then the second, then the short third (pdfminer alone reads
+    # the short column first).
+    assert " ".join(text.split()) == " ".join(paragraphs)

@@ -1,9 +1,11 @@
-"""PDF: pdfminer.six's layout analysis (characters -> lines -> text boxes, boxes in reading order across
-columns), through pdfplumber, whose table finder reads the same page objects, rebuilt into the
-paragraph-per-line text the splitter reads.
+"""PDF: pdfminer.six's layout analysis (characters -> lines -> text boxes), through pdfplumber, whose table
+finder reads the same page objects, rebuilt into the paragraph-per-line text the splitter reads.
 
-pdfminer decides words, lines, boxes and their order; pdfplumber finds tables drawn with rules. The rules
-here are only those neither has:
+pdfminer decides words, lines and boxes; pdfplumber finds tables drawn with rules. The rules here are only
+those neither has:
+
+* reading order: a recursive XY-cut over pdfminer's boxes (columns left to right, else bands top to bottom);
+  pdfminer's own order read a short last column before two full ones;
 
 * running headers, footers, page numbers and production stamps: a line repeated across pages at the same
   height (digits aside), or a bare page number at the top or bottom of a page, is dropped; so is vertical
@@ -174,7 +176,48 @@ def _page_boxes(layout) -> list[_Box]:
             boxes.append(box)
     for glyph in strays:
         _put_back(glyph, boxes)
+    boxes = _reading_order(boxes)
+    for order, box in enumerate(boxes):
+        box.order = order
     return boxes
+
+
+# Narrower white space than this between boxes is no gutter between columns or bands.
+MIN_GAP = 4.0
+
+
+def _reading_order(boxes: list[_Box]) -> list[_Box]:
+    """Recursive XY-cut: columns (a vertical gutter no box crosses) left to right, else the two parts either side
+    of the widest horizontal gap top to bottom, each part ordered the same way; pdfminer's order where neither
+    cut exists. pdfminer's own order reads a short last column before two full ones."""
+    if len(boxes) < 2:
+        return boxes
+    columns = _bands(boxes, lambda b: (b.x0, b.x1))
+    if len(columns) > 1:
+        return [box for column in columns for box in _reading_order(column)]
+    rows = _bands(boxes, lambda b: (-b.y1, -b.y0))
+    if len(rows) > 1:
+        gaps = [min(-b.y1 for b in below) - max(-b.y0 for b in above) for above, below in zip(rows, rows[1:])]
+        cut = gaps.index(max(gaps)) + 1
+        top = [b for band in rows[:cut] for b in band]
+        bottom = [b for band in rows[cut:] for b in band]
+        return _reading_order(top) + _reading_order(bottom)
+    return sorted(boxes, key=lambda b: b.order)
+
+
+def _bands(boxes: list[_Box], span) -> list[list[_Box]]:
+    """Boxes grouped where their spans (along one axis) leave a gap of MIN_GAP or more, in axis order."""
+    bands: list[list[_Box]] = []
+    end = None
+    for box in sorted(boxes, key=lambda b: span(b)[0]):
+        start, stop = span(box)
+        if end is None or start - end >= MIN_GAP:
+            bands.append([box])
+            end = stop
+        else:
+            bands[-1].append(box)
+            end = max(end, stop)
+    return bands
 
 
 def _is_text(char: str) -> bool:
