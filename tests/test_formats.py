@@ -199,23 +199,32 @@ def test_damaged_pdf_bytes_fail_with_a_reason_never_a_crash(rendered):
             assert str(exc)
 
 
+def one_page_pdf_text(tmp_path, draw) -> str:
+    """The text the reader gets from a US Letter page that ``draw(canvas)`` draws."""
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "page.pdf"
+    c = canvas.Canvas(str(path), pagesize=(612, 792), invariant=1)
+    draw(c)
+    c.save()
+    return extract(path, path.read_bytes()).text
+
+
 def test_letter_spaced_capitals_are_not_split_into_pieces(tmp_path):
     """A heading set with tracking (1.4 pt between letters, more than pdfminer's tenth of a glyph) reads as its
     words; a body line without tracking keeps its spaces."""
-    from reportlab.pdfgen import canvas
 
-    path = tmp_path / "tracked.pdf"
-    c = canvas.Canvas(str(path), pagesize=(612, 792), invariant=1)
-    heading = c.beginText(72, 700)
-    heading.setFont("Helvetica-Bold", 11)
-    heading.setCharSpace(1.4)
-    heading.textLine("MALICIOUS ACTORS AND CRITICAL INFRASTRUCTURE")
-    heading.setCharSpace(0)  # the text state outlives the text object
-    c.drawText(heading)
-    c.setFont("Helvetica", 10)
-    c.drawString(72, 660, "Malicious actors target the systems that critical infrastructure runs on.")
-    c.save()
-    text = extract(path, path.read_bytes()).text
+    def draw(c):
+        heading = c.beginText(72, 700)
+        heading.setFont("Helvetica-Bold", 11)
+        heading.setCharSpace(1.4)
+        heading.textLine("MALICIOUS ACTORS AND CRITICAL INFRASTRUCTURE")
+        heading.setCharSpace(0)  # the text state outlives the text object
+        c.drawText(heading)
+        c.setFont("Helvetica", 10)
+        c.drawString(72, 660, "Malicious actors target the systems that critical infrastructure runs on.")
+
+    text = one_page_pdf_text(tmp_path, draw)
     assert "MALICIOUS ACTORS AND CRITICAL INFRASTRUCTURE" in text
     assert "Malicious actors target the systems that critical infrastructure runs on." in text
 
@@ -223,35 +232,31 @@ def test_letter_spaced_capitals_are_not_split_into_pieces(tmp_path):
 def test_a_first_letter_under_blank_lines_is_kept(tmp_path):
     """Empty lines typed as a space each (as word processors write them) stand in a column over the next line's
     first letter; pdfminer groups them into a "vertical" line, which is dropped as a stamp. The letter comes back."""
-    from reportlab.pdfgen import canvas
 
-    path = tmp_path / "stacked.pdf"
-    c = canvas.Canvas(str(path), pagesize=(612, 792), invariant=1)
-    c.setFont("Helvetica-Bold", 11)
-    for y in (720, 706, 692):
-        c.drawString(72, y, " ")
-    c.drawString(72, 678, "INTRODUCTION")
-    c.setFont("Helvetica", 10)
-    c.drawString(72, 660, "Prostate cancer is increasingly acknowledged as one of the major health issues of men.")
-    c.save()
-    assert extract(path, path.read_bytes()).text.startswith("# INTRODUCTION\n\nProstate cancer")
+    def draw(c):
+        c.setFont("Helvetica-Bold", 11)
+        for y in (720, 706, 692):
+            c.drawString(72, y, " ")
+        c.drawString(72, 678, "INTRODUCTION")
+        c.setFont("Helvetica", 10)
+        c.drawString(72, 660, "Prostate cancer is increasingly acknowledged as one of the major health issues of men.")
+
+    assert one_page_pdf_text(tmp_path, draw).startswith("# INTRODUCTION\n\nProstate cancer")
 
 
 def test_text_drawn_inside_a_form_xobject_is_read(tmp_path):
     """A slide or a whole page placed as a form XObject (a figure to pdfminer) keeps its text."""
-    from reportlab.pdfgen import canvas
 
-    path = tmp_path / "form.pdf"
-    c = canvas.Canvas(str(path), pagesize=(612, 792), invariant=1)
-    c.beginForm("slide")
-    c.setFont("Helvetica", 10)
-    c.drawString(100, 500, "Inside the slide: the agency spent 2,200 dollars on the pilot program.")
-    c.endForm()
-    c.doForm("slide")
-    c.setFont("Helvetica", 10)
-    c.drawString(72, 700, "Outside the slide: the pilot program ran for three months in 2024.")
-    c.save()
-    text = extract(path, path.read_bytes()).text
+    def draw(c):
+        c.beginForm("slide")
+        c.setFont("Helvetica", 10)
+        c.drawString(100, 500, "Inside the slide: the agency spent 2,200 dollars on the pilot program.")
+        c.endForm()
+        c.doForm("slide")
+        c.setFont("Helvetica", 10)
+        c.drawString(72, 700, "Outside the slide: the pilot program ran for three months in 2024.")
+
+    text = one_page_pdf_text(tmp_path, draw)
     assert "Outside the slide: the pilot program ran for three months in 2024." in text
     assert "Inside the slide: the agency spent 2,200 dollars on the pilot program." in text
 
@@ -260,30 +265,30 @@ def test_three_columns_read_down_each_column_in_turn(tmp_path):
     """A Federal Register-style page: three columns of 8 pt type, the last one half full, paragraphs running on
     from one column into the next."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
-    from reportlab.pdfgen import canvas
 
     paragraphs = [f"Paragraph {i}: " + " ".join(f"term{i}x{j}" for j in range(60)) + "." for i in range(13)]
-    path = tmp_path / "columns.pdf"
-    c = canvas.Canvas(str(path), pagesize=(612, 792), invariant=1)
-    c.setFont("Times-Roman", 8)
-    column, y = 0, 740
-    for paragraph in paragraphs:
-        line = ""
-        words = paragraph.split() + [None]
-        for word in words:
-            wider = f"{line} {word}".strip() if word else line
-            if word is None or stringWidth(wider, "Times-Roman", 8) > 170:
-                if y < 60:
-                    column, y = column + 1, 740
-                c.drawString(40 + 181 * column, y, line)
-                y -= 10
-                line = word or ""
-            else:
-                line = wider
-        y -= 6
-    c.save()
-    assert column == 2
-    text = extract(path, path.read_bytes()).text
+    columns_used = set()
+
+    def draw(c):
+        c.setFont("Times-Roman", 8)
+        column, y = 0, 740
+        for paragraph in paragraphs:
+            line = ""
+            for word in paragraph.split() + [None]:
+                wider = f"{line} {word}".strip() if word else line
+                if word is None or stringWidth(wider, "Times-Roman", 8) > 170:
+                    if y < 60:
+                        column, y = column + 1, 740
+                    c.drawString(40 + 181 * column, y, line)
+                    columns_used.add(column)
+                    y -= 10
+                    line = word or ""
+                else:
+                    line = wider
+            y -= 6
+
+    text = one_page_pdf_text(tmp_path, draw)
+    assert columns_used == {0, 1, 2}
     # Every word in order: down the first column, then the second, then the short third (pdfminer alone reads
     # the short column first).
     assert " ".join(text.split()) == " ".join(paragraphs)

@@ -51,6 +51,7 @@ _BULLET = re.compile(r"^(?:[•▪◦●■□‣∙·*–-]|\(?\d{1,2}[.)]|\(?[
 _FOOTNOTE_START = re.compile(r"^\d{1,3}\s*\S")
 _NOTE_RULE = re.compile(r"^\s*[—–_-]{4,}\s*")
 _WORD = re.compile(r"\w+(?:-\w+)*")
+_BOLD = re.compile(r"bold", re.I)
 _ITALIC = re.compile(r"italic|oblique", re.I)
 # Small capitals by font name: TeX's CMCSC10 and Latin Modern's LMRomanCaps10, "SmallCaps", a "-SC" cut.
 _SMALL_CAPS = re.compile(r"CSC\d|RomanCaps|small-?caps|-SC\b", re.I)
@@ -117,11 +118,15 @@ def _line_text(line) -> str:
         if isinstance(item, LTAnno) and text == " " and 0 < i < len(items) - 1:
             a, b = items[i - 1], items[i + 1]
             if isinstance(a, LTChar) and isinstance(b, LTChar):
-                margin = LAPARAMS["word_margin"] * max(b.width, b.height)
-                if b.x0 - a.x1 - tracking < margin:
+                if b.x0 - a.x1 - tracking < _word_gap(b):
                     continue
         out.append(text)
     return "".join(out)
+
+
+def _word_gap(glyph) -> float:
+    """The gap before a glyph that pdfminer takes for a space between words (LAPARAMS' word_margin)."""
+    return LAPARAMS["word_margin"] * max(glyph.width, glyph.height)
 
 
 # Letter gaps a line needs before its usual gap is taken as its tracking.
@@ -133,23 +138,20 @@ def _page_boxes(layout) -> list[_Box]:
 
     boxes: list[_Box] = []
 
-    def lines_of(container):
+    def found(container, wanted, through):
+        """The ``wanted`` items in the container and in the ``through`` items it holds, however deep."""
         for item in container:
-            if isinstance(item, LTTextLine):
+            if isinstance(item, wanted):
                 yield item
-            elif isinstance(item, LTTextBox):
-                yield from lines_of(item)
+            elif isinstance(item, through):
+                yield from found(item, wanted, through)
 
-    def text_boxes(container):
-        """The boxes of the page and of its figures (a slide or a whole page drawn as a form XObject)."""
-        for item in container:
-            if isinstance(item, LTTextBox):
-                yield item
-            elif isinstance(item, LTFigure):
-                yield from text_boxes(item)
+    def lines_of(box):
+        return found(box, LTTextLine, LTTextBox)
 
     strays: list = []
-    for order, item in enumerate(text_boxes(layout)):
+    # The boxes of the page and of its figures (a slide or a whole page drawn as a form XObject).
+    for order, item in enumerate(found(layout, LTTextBox, LTFigure)):
         if isinstance(item, LTTextBoxVertical):  # a stamp up the margin, a rotated title: not body text
             # Unless its glyphs stand upright: then it is a line's first letter that pdfminer stacked with the
             # blank characters of empty lines above it ("I" + "NTRODUCTION"), to be put back.
@@ -164,9 +166,9 @@ def _page_boxes(layout) -> list[_Box]:
                 continue
             chars = [c for c in line if isinstance(c, LTChar) and not c.get_text().isspace()]
             size = statistics.median(round(c.size, 1) for c in chars) if chars else 0.0
-            bold = bool(chars) and sum("bold" in c.fontname.lower() for c in chars) > len(chars) / 2
-            italic = bool(chars) and sum(_ITALIC.search(c.fontname) is not None for c in chars) > len(chars) / 2
-            small_caps = bool(chars) and sum(_SMALL_CAPS.search(c.fontname) is not None for c in chars) > len(chars) / 2
+            bold = _mostly(chars, _BOLD)
+            italic = _mostly(chars, _ITALIC)
+            small_caps = _mostly(chars, _SMALL_CAPS)
             style = "bold" if bold else "italic" if italic else "small caps" if small_caps else ""
             lines.append(_Line(text, line.x0, line.x1, line.y0, line.y1, size, bold, style))
         if lines:
@@ -184,6 +186,11 @@ def _page_boxes(layout) -> list[_Box]:
 
 # Narrower white space than this between boxes is no gutter between columns or bands.
 MIN_GAP = 4.0
+
+
+def _mostly(chars: list, font: re.Pattern) -> bool:
+    """Whether most of the characters are set in a font whose name matches."""
+    return sum(font.search(c.fontname) is not None for c in chars) > len(chars) / 2
 
 
 def _reading_order(boxes: list[_Box]) -> list[_Box]:
@@ -229,7 +236,7 @@ def _put_back(glyph, boxes: list[_Box]) -> None:
     """A stray upright glyph joins the line it touches on its baseline, at its start or its end (a space
     between where the gap is a word's); one touching no line stays out."""
     mid, reach = (glyph.y0 + glyph.y1) / 2, 0.5 * glyph.size
-    margin = LAPARAMS["word_margin"] * max(glyph.width, glyph.height)
+    margin = _word_gap(glyph)
     text = _clean(glyph.get_text())
     for box in boxes:
         for ln in box.lines:
