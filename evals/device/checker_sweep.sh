@@ -10,6 +10,7 @@ declare -A V=(
  [K1]="--epochs 1.5"
  [K2]="--epochs 3"
  [K3]="--epochs 2 --lr 1e-4"
+ [K4]="--epochs 3 --seed 14"
 )
 for k in "${!V[@]}"; do
   mkdir -p $W/$k
