@@ -34,7 +34,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--base", type=Path, default=None, help="base model folder (default: the packaged MiniLM)")
     p.add_argument("--out", type=Path, default=WEIGHTS_DIR)
     p.add_argument("--wrong-span", type=float, default=0.5, help="share of HaluEval items given a wrong short span")
-    p.add_argument("--epochs", type=float, default=5.0)
+    p.add_argument("--epochs", type=float, default=0.75)
     p.add_argument("--lr", type=float, default=5e-5)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--warmup", type=float, default=0.1)
