@@ -64,7 +64,7 @@ train-reader: $(BIN)/.base
 	$(BIN)/python -m rag.reader.train --halueval ../shared/benchmarks/halueval-qa/data.jsonl --epochs 3
 	$(BIN)/python evals/calibrate.py
 
-# Train the claim checker and fit its answer-level threshold (not in CI: about 10 hours on 2 cores, 4 minutes on a GPU);
+# Train the claim checker and fit its answer-level threshold (not in CI: about 90 minutes on 2 cores, 2 on a GPU);
 # see rag/checker/weights/MODEL_CARD.md.
 train-checker: $(BIN)/.base
 	$(BIN)/python -m rag.checker.train
