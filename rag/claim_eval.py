@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import statistics
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -102,6 +102,7 @@ class ItemOutcome:
     ms: float  # checking the reply
     answer: str
     weakest: float | None = None  # the lowest P(supported) among its claims (0 for one no passage could hold)
+    checks: list[dict] = field(default_factory=list)  # every claim: text, verdict, probability, reason
 
 
 def _outcome(item: ClaimItem, answer) -> ItemOutcome:
@@ -123,6 +124,7 @@ def _outcome(item: ClaimItem, answer) -> ItemOutcome:
         v.ms or 0.0,
         answer.answer,
         min((c.probability or 0.0 for c in claims), default=None),
+        [c.to_dict() for c in v.claims],
     )
 
 

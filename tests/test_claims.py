@@ -79,6 +79,20 @@ def test_a_number_the_passage_does_not_state_is_removed_whatever_the_checker_say
     v._load_checker = lambda: YesChecker()
     text, _, _, report = v.verify("How often?", "Toprol is taken 3 times a day [1].", evidence(LONG))
     assert text == "" and report.claims[0].verdict == "removed"
+    assert report.claims[0].reason == 'states "3", which no passage does'
+
+
+def test_details_stated_in_other_words_go_to_the_checker_not_the_number_and_name_rule():
+    class YesChecker(WordChecker):
+        def support(self, question, claims, passages):
+            return np.ones(len(claims))
+
+    v = verifier()
+    v._load_checker = lambda: YesChecker()
+    passage = "The study followed 1,612 engineers; admins must use multi-factor authentication and 400 gigabytes."
+    reply = "About 1,600 engineers took part [1]. Admins need MFA and 400 GB [1]. It lasted two years [1]."
+    _, _, _, report = v.verify("What did the study find?", reply, evidence(passage))
+    assert [c.verdict for c in report.claims] == ["kept", "kept", "kept"]
 
 
 def test_clauses_joined_by_while_are_judged_apart_and_rejoined_when_both_stay():

@@ -8,9 +8,9 @@
    only introduces claims ("Based on the passages, the differences are:") is not one, nor is a conclusion that
    only sums up kept claims. Each claim is judged by the trained claim checker (rag/checker; word-overlap and
    meaning rules if its weights are missing) against the paragraph it cites, then against the other evidence:
-   kept, re-cited to the paragraph that supports it, or removed. A number the claim states must also be in that
-   paragraph, and a name (a capitalized word inside a sentence) in that paragraph or the question: the prompt
-   asks the model to copy them exactly, and the checker misses an added detail when the rest matches. The
+   kept, re-cited to the paragraph that supports it, or removed. A number the claim writes in digits must also
+   be in that paragraph, and a name in that paragraph or the question, unless it is stated there in other words
+   (rag/answer/details.py): the checker misses one changed detail when the rest matches. The
    model's lines and list stay as it wrote them, for the claims that stay. If nothing survives, the reader's
    answer stands in (or the system abstains). Markers are renumbered so each cited paragraph has exactly one.
 """
@@ -25,10 +25,11 @@ import numpy as np
 
 from rag.answer import ABSTAIN_MESSAGE
 from rag.answer.citations import MARKER, cite
+from rag.answer.details import ParagraphDetails, lacking
 from rag.answer.injection import looks_like_injection
 from rag.answer.llm import LLM, Message
 from rag.checker.check import ClaimChecker
-from rag.text import content_terms, names_in, numbers_in, sentence_spans, words
+from rag.text import content_terms, numbers_in, sentence_spans, words
 from rag.types import Citation, ClaimCheck, Paragraph, ScoredParagraph, Verification
 
 NOT_IN_REPORTS = "NOT IN REPORTS"
@@ -132,11 +133,15 @@ _CONCLUSION = re.compile(
 )
 
 
+_NOT_A_CLAIM, _REPEATS = "not a claim", "repeats itself"
+_NOT_CLAIMS = (_NOT_A_CLAIM, _REPEATS)  # removed before any passage was read: never a restatement
+
+
 def _mark_restatements(units: list[_Unit], kept: list[_Unit]) -> None:
     """Removed clauses of a concluding sentence that only restate kept claims stay, marked "restates"."""
     opens = {u.sentence for u in units if not u.joiner and _CONCLUSION.match(u.text)}
     for u in units:
-        if u.sentence not in opens or u.check is None or u.check.reason != "no passage supports it":
+        if u.sentence not in opens or u.check is None or u.check.verdict != "removed" or u.check.reason in _NOT_CLAIMS:
             continue
         before = [k for k in kept if k.sentence < u.sentence]
         said = set().union(*(content_terms(k.text) for k in before))
@@ -239,6 +244,15 @@ def _units(reply: str) -> list[_Unit]:
     return units
 
 
+def _shown(claim: str, lacking: set[str]) -> str:
+    """The claim's own words for the numbers and names (as digit strings and content terms) it states."""
+    shown = [n for n in sorted(lacking) if n[:1].isdigit()]
+    for word in re.findall(r"[^\W_]+(?:['’][^\W_]+)*", claim):
+        if word[:1].isupper() and set(content_terms(word)) & lacking and word not in shown:
+            shown.append(word)
+    return ", ".join(f'"{w}"' for w in shown) or "details"
+
+
 class Verifier:
     """Checks every claim of a reply with the claim checker (rag/checker; the word and meaning rules while no
     trained weights are there): against the paragraph it cites first, then against the other evidence
@@ -278,9 +292,9 @@ class Verifier:
                 u.check = ClaimCheck(u.text, "framing")
             elif u.text.endswith("?") or looks_like_injection(u.text) or _MODEL_ABSTAINS.search(u.text):
                 # A question (often the model echoing ours) claims nothing; instructions and hedges are no answer.
-                u.check = ClaimCheck(u.text, "removed", reason="not a claim")
+                u.check = ClaimCheck(u.text, "removed", reason=_NOT_A_CLAIM)
             elif repeats_itself(u.text):
-                u.check = ClaimCheck(u.text, "removed", reason="repeats itself")
+                u.check = ClaimCheck(u.text, "removed", reason=_REPEATS)
             else:
                 claims.append(u)
             if u.check:
@@ -339,19 +353,23 @@ class Verifier:
             return
         checker = self._load_checker()
         threshold = self.threshold
-        # A claim's numbers must be in the paragraph, its names in the paragraph or the question.
-        bodies = [f"{p.section or ''} {p.text}" for p in paragraphs]
-        numbers = [numbers_in(body) for body in bodies]
-        asked = set(content_terms(question))
-        known = [set(content_terms(body)) | asked for body in bodies]
-        stated = [(numbers_in(u.text), names_in(u.text)) for u in claims]
+        # A claim's numbers must be in the paragraph, its names in the paragraph or the question (rag/answer/details).
+        details = [ParagraphDetails.of(f"{p.section or ''} {p.text}", question) for p in paragraphs]
         vectors = self._sentence_vectors(paragraphs)
         claim_vecs = self._embed([u.text for u in claims])
 
         plain = [_plain(p.text) for p in paragraphs]
 
+        unstated: dict[int, set[str]] = {}  # claim -> what it states that the paragraphs it was tried on lack
+
+        def passes_gate(c: int, i: int) -> bool:
+            missing = lacking(claims[c].text, details[i])
+            if missing and trusted[i]:
+                unstated.setdefault(c, set()).update(missing)
+            return trusted[i] and not missing
+
         def probabilities(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], float]:
-            pairs = [(c, i) for c, i in pairs if trusted[i] and stated[c][0] <= numbers[i] and stated[c][1] <= known[i]]
+            pairs = [(c, i) for c, i in pairs if passes_gate(c, i)]
             quoted = {(c, i): 1.0 for c, i in pairs if quotes(claims[c].text, plain[i])}
             pairs = [pair for pair in pairs if pair not in quoted]
             if checker is None:
@@ -387,12 +405,16 @@ class Verifier:
                 verdict, (p, i) = "re-cited", other
             else:
                 best = max(own, other, key=lambda x: x[0])
+                checked = (c, best[1]) in cited or (c, best[1]) in others
+                reason = "no passage supports it"
+                if not checked and c in unstated:
+                    reason = f"states {_shown(u.text, unstated[c])}, which no passage does"
                 u.check = ClaimCheck(
                     u.text,
                     "removed",
-                    best[0] if best[1] is not None else None,
-                    paragraphs[best[1]].id if best[1] is not None else None,
-                    "no passage supports it",
+                    best[0] if checked else None,
+                    paragraphs[best[1]].id if checked else None,
+                    reason,
                 )
                 report.claims.append(u.check)
                 continue

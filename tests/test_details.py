@@ -1,0 +1,42 @@
+"""The numbers-and-names rule (rag/answer/details.py): what it compares by rule and what it leaves to the checker."""
+
+import pytest
+
+from rag.answer.details import ParagraphDetails, lacking
+
+PASSAGE = (
+    "The randomized study followed 1,612 software engineers in 2021. Admins must use multi-factor authentication. "
+    "The new cell stores 310 watt-hours per kilogram; its cost per kilowatt-hour is unchanged. Logs use SIEM tools."
+)
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "About 1,600 engineers took part.",  # rounded: fewer significant digits, within 5%
+        "Admins need MFA.",  # an abbreviation of the paragraph's phrase
+        "It stores 310 Wh/kg at the same cost per kWh.",  # unit symbols
+        "Logs go to Security Information and Event Management tools.",  # spelled out: the paragraph says SIEM
+        "It had three reasons and a one-click report button.",  # numbers in words: the checker reads them
+    ],
+)
+def test_details_reworded_are_left_to_the_checker(claim):
+    assert lacking(claim, ParagraphDetails.of(PASSAGE, "What did the study find?")) == set()
+
+
+@pytest.mark.parametrize(
+    "claim, missing",
+    [
+        ("The study followed 1,712 engineers.", {"1712"}),  # a changed figure: the same precision, not a rounding
+        ("About 1,400 engineers took part.", {"1400"}),  # too far from 1,612 to be a rounding of it
+        ("It ran in 2022.", {"2022"}),
+        ("Admins must use FBI tools.", {"fbi"}),  # no phrase of the paragraph abbreviates to it
+        ("The study was run by Stanford.", {"stanford"}),
+    ],
+)
+def test_details_the_paragraph_lacks_are_named(claim, missing):
+    assert lacking(claim, ParagraphDetails.of(PASSAGE, "What did the study find?")) == missing
+
+
+def test_a_name_the_question_states_is_known():
+    assert lacking("Engineers at Acme worked from home.", ParagraphDetails.of(PASSAGE, "What did Acme find?")) == set()
