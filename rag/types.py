@@ -141,7 +141,9 @@ class ClaimCheck:
     """What checking made of one claim of the model's reply."""
 
     text: str
-    verdict: str  # "kept" | "re-cited" | "removed" | "framing" | "restates" (a conclusion of kept claims)
+    # "kept" | "re-cited" | "removed" | "framing" | "restates" (a conclusion of kept claims) | "caveat" (what the
+    # passages leave open: "the passages do not say what it cost")
+    verdict: str
     probability: float | None = None  # P(supported) by the paragraph it ends up with (or its best, if removed)
     paragraph: str | None = None  # id of that paragraph
     reason: str = ""
@@ -168,8 +170,8 @@ class Verification:
 
     @property
     def checked_claims(self) -> list[ClaimCheck]:
-        """The claims judged on their own: not framing, not a conclusion restating kept claims."""
-        return [c for c in self.claims if c.verdict not in ("framing", "restates")]
+        """The claims judged on their own: not framing, caveats, or a conclusion restating kept claims."""
+        return [c for c in self.claims if c.verdict not in ("framing", "restates", "caveat")]
 
     @property
     def checked(self) -> int:

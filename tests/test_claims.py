@@ -112,7 +112,7 @@ def test_an_unsupported_clause_goes_and_the_rest_of_its_sentence_stays():
     reply = "Metoprolol succinate is a long-acting form, but metoprolol cures migraines in children [1]."
     text, _, _, report = verifier().verify("How do they differ?", reply, evidence(LONG, SHORT))
     assert text == "Metoprolol succinate is a long-acting form. [1]"
-    assert [c.verdict for c in report.claims] == ["kept", "removed"]
+    assert sorted(c.verdict for c in report.claims) == ["kept", "removed"]
     reply = "Metoprolol cures migraines in children, and metoprolol succinate is a long-acting form [1]."
     text, _, _, _ = verifier().verify("How do they differ?", reply, evidence(LONG, SHORT))
     assert text == "Metoprolol succinate is a long-acting form. [1]"
@@ -142,7 +142,7 @@ def test_a_conclusion_that_adds_something_new_is_removed():
     reply = "Metoprolol succinate is a long-acting form [1].\nIn summary, metoprolol succinate is safer for children."
     text, _, _, report = verifier().verify("How do they differ?", reply, evidence(LONG, SHORT))
     assert text == "Metoprolol succinate is a long-acting form. [1]"
-    assert [c.verdict for c in report.claims] == ["kept", "removed"]
+    assert sorted(c.verdict for c in report.claims) == ["kept", "removed"]
 
 
 def test_echoed_prompt_fences_and_talk_about_the_question_are_not_claims():
@@ -150,3 +150,23 @@ def test_echoed_prompt_fences_and_talk_about_the_question_are_not_claims():
     text, _, _, report = verifier().verify("Which is long-acting?", reply, evidence(LONG, SHORT))
     assert text == "Metoprolol succinate is a long-acting form. [1]"
     assert [c.verdict for c in report.claims] == ["kept"]
+
+
+def test_a_caveat_about_the_passages_stays_beside_kept_claims_uncounted():
+    reply = "Metoprolol succinate (Toprol) is a long-acting form [1]. The passages do not mention its price."
+    text, citations, abstained, report = verifier().verify("How does it act?", reply, evidence(LONG))
+    assert not abstained and len(citations) == 1
+    assert text == "Metoprolol succinate (Toprol) is a long-acting form. [1] The passages do not mention its price."
+    assert sorted(c.verdict for c in report.claims) == ["caveat", "kept"] and report.checked == 1
+    assert report.dropped == 0
+
+
+def test_a_caveat_alone_is_no_answer_and_a_factual_not_available_is_no_caveat():
+    text, citations, _, _ = verifier().verify(
+        "What does it cost?", "The passages do not mention its price.", evidence(LONG)
+    )
+    assert not citations
+    _, _, _, report = verifier().verify(
+        "Who can take it?", "Toprol is a long-acting form [1]. It is not available to children [1].", evidence(LONG)
+    )
+    assert sorted(c.verdict for c in report.claims) == ["kept", "removed"]

@@ -53,6 +53,14 @@ _MODEL_ABSTAINS = re.compile(
 )
 
 
+# "The passages do not say what it cost": a caveat about the evidence, not a claim about the world. Beside
+# claims that stay it stays too, unchecked and uncited, as the model wrote it; alone it is the model declining.
+_ABOUT_SOURCES = re.compile(
+    r"\b(?:passages?|texts?|context|documents?|reports?|sources?|evidence|articles?|excerpts?)\b"
+    r"|\binformation (?:provided|given|available)\b",
+    re.IGNORECASE,
+)
+
 # The prompt's own passage fences, echoed back by a weak model ("</passage 6>"), are markup, not claims.
 _PROMPT_FENCE = re.compile(r"</?passage\b[^>\n]*>", re.IGNORECASE)
 
@@ -182,6 +190,7 @@ def _rule_support(claim: str, claim_vec: np.ndarray, paragraph: Paragraph, sente
     return float((sentence_vecs @ claim_vec).max())
 
 
+READ_WITH_CLAUSE_BEFORE = True
 RECITE_CANDIDATES = 2  # other paragraphs a claim is tried on when its own citation does not hold it
 
 # A claim that quotes its paragraph word for word is supported by it: the paragraph says exactly that. Short
@@ -290,6 +299,8 @@ class Verifier:
                 continue  # filler ("Sure.") is neither a claim nor worth a note
             if u.text.endswith(":"):
                 u.check = ClaimCheck(u.text, "framing")
+            elif _MODEL_ABSTAINS.search(u.text) and _ABOUT_SOURCES.search(u.text) and not looks_like_injection(u.text):
+                u.check = ClaimCheck(u.text, "caveat")
             elif u.text.endswith("?") or looks_like_injection(u.text) or _MODEL_ABSTAINS.search(u.text):
                 # A question (often the model echoing ours) claims nothing; instructions and hedges are no answer.
                 u.check = ClaimCheck(u.text, "removed", reason=_NOT_A_CLAIM)
@@ -318,6 +329,11 @@ class Verifier:
             if u.check.verdict == "framing":
                 if u.line < last_claim_line:  # it introduces something that stays
                     lines.setdefault(u.line, []).append(_Piece(u.prefix + u.text))
+                previous = None
+                continue
+            if u.check.verdict == "caveat":  # what the passages leave open, said beside the answer
+                text = u.text if u.text.endswith((".", "!", "?")) else u.text.rstrip(",;") + "."
+                lines.setdefault(u.line, []).append(_Piece(u.prefix + text[:1].upper() + text[1:]))
                 previous = None
                 continue
             if u.check.verdict == "restates":  # cited by the claims it sums up
@@ -396,6 +412,17 @@ class Verifier:
             ]
             rest += [(c, i) for _, i in sorted(likeness, reverse=True)[:tried]]
         others = probabilities(rest)
+
+        def hold(c: int, i: int, p: float) -> None:
+            """Claim c stays, supported by paragraph i: its quote is the paragraph's sentence most like it."""
+            spans = sentence_spans(paragraphs[i].text)
+            if spans:
+                best = int(np.argmax(vectors[i] @ claim_vecs[c]))
+                s, e = spans[best]
+            else:
+                s, e = 0, len(paragraphs[i].text)
+            claims[c].support = Support(i, paragraphs[i].text[s:e], p)
+
         for c, u in enumerate(claims):
             own = max(((cited.get((c, i), 0.0), i) for i in u.markers), default=(0.0, None))
             other = max(((p, i) for (cc, i), p in others.items() if cc == c), default=(0.0, None))
@@ -420,13 +447,41 @@ class Verifier:
                 continue
             u.check = ClaimCheck(u.text, verdict, p, paragraphs[i].id)
             report.claims.append(u.check)
-            spans = sentence_spans(paragraphs[i].text)
-            if spans:
-                best = int(np.argmax(vectors[i] @ claim_vecs[c]))
-                s, e = spans[best]
-            else:
-                s, e = 0, len(paragraphs[i].text)
-            u.support = Support(i, paragraphs[i].text[s:e], p)
+            hold(c, i, p)
+        if checker is not None and READ_WITH_CLAUSE_BEFORE:
+            self._read_with_clause_before(question, claims, paragraphs, details, checker, threshold, hold)
+
+    def _read_with_clause_before(self, question, claims, paragraphs, details, checker, threshold, hold) -> None:
+        """A removed clause that continues its sentence ("..., and returned the case to the lower court") often
+        has no subject of its own: where the clause before it stays, the two are read together against that
+        clause's paragraph, and the continuation stays if they hold."""
+        retry = [
+            c
+            for c in range(1, len(claims))
+            if claims[c].joiner
+            and claims[c - 1].sentence == claims[c].sentence
+            and claims[c].check.verdict == "removed"
+            and claims[c].check.reason == "no passage supports it"
+            and claims[c - 1].support is not None
+        ]
+        retry = [c for c in retry if not lacking(claims[c].text, details[claims[c - 1].support.paragraph_index])]
+        if not retry:
+            return
+        joined = [f"{claims[c - 1].text.rstrip('.')}{claims[c].joiner}{claims[c].text}" for c in retry]
+        found = checker.support(
+            question, joined, [paragraphs[claims[c - 1].support.paragraph_index].text for c in retry]
+        )
+        for c, p in zip(retry, map(float, found)):
+            if p < threshold:
+                continue
+            u, i = claims[c], claims[c - 1].support.paragraph_index
+            u.check.verdict = "kept" if i in u.markers else "re-cited"
+            u.check.probability, u.check.paragraph, u.check.reason = (
+                p,
+                paragraphs[i].id,
+                "read with the clause before it",
+            )
+            hold(c, i, p)
 
     @property
     def threshold(self) -> float:
