@@ -181,26 +181,32 @@ def to_json(summary: dict, outcomes: list[ItemOutcome]) -> dict:
 
 def fit_threshold(outcomes: list[ItemOutcome], used: float) -> tuple[float, dict]:
     """The claim threshold that best tells hallucinated answers from supported ones at the answer level
-    (share flagged and share intact weighing the same), from outcomes checked at threshold ``used`` (run it
-    low, so that every claim's probability is recorded): an answer is flagged at t when it was flagged anyway
-    or its weakest claim falls below t."""
-    bad = [o for o in outcomes if not o.supported]
-    good = [o for o in outcomes if o.supported]
+    (share flagged and share intact weighing the same, and each dataset the same), from outcomes checked at
+    threshold ``used`` (run it low, so that every claim's probability is recorded): an answer is flagged at t
+    when it was flagged anyway or its weakest claim falls below t."""
+    by_set: dict[str, list[ItemOutcome]] = {}
+    for o in outcomes:
+        by_set.setdefault(o.dataset, []).append(o)
 
     def flagged(o: ItemOutcome, t: float) -> bool:
         return not o.intact or (o.weakest is not None and o.weakest < t)
 
-    def rates(t: float) -> tuple[float, float]:
+    def rates(rows: list[ItemOutcome], t: float) -> tuple[float, float]:
+        bad = [o for o in rows if not o.supported]
+        good = [o for o in rows if o.supported]
         return (
             sum(flagged(o, t) for o in bad) / max(1, len(bad)),
             sum(not flagged(o, t) for o in good) / max(1, len(good)),
         )
 
     grid = [t for t in (i / 100 for i in range(1, 100)) if t >= used]
-    best = max(grid, key=lambda t: sum(rates(t)))
-    recall, intact = rates(best)
-    return best, {
-        "items": len(outcomes),
-        "hallucinated_flagged": round(recall, 4),
-        "supported_intact": round(intact, 4),
-    }
+    best = max(grid, key=lambda t: sum(sum(rates(rows, t)) for rows in by_set.values()))
+    report = {}
+    for name, rows in by_set.items():
+        recall, intact = rates(rows, best)
+        report[name] = {
+            "items": len(rows),
+            "hallucinated_flagged": round(recall, 4),
+            "supported_intact": round(intact, 4),
+        }
+    return best, report

@@ -21,6 +21,25 @@ def test_unsupported_variants_change_what_the_sentence_claims():
     assert data._negate("It was not signed.") == "It was signed."
 
 
+def test_subtle_changes_alter_one_detail_and_looser_wordings_say_less():
+    rng = __import__("random").Random(1)
+    sentence = "Exports rose 4% in 2020, when the Treasury and the Federal Reserve eased policy (after the crisis)."
+    assert data._replace_word(sentence, data._OPPOSITES, rng) == sentence.replace("rose", "fell")
+    assert data._swap_roles("Funds went from the Treasury to the Federal Reserve.") == (
+        "Funds went from the Federal Reserve to the Treasury."
+    )
+    added = data._add_detail("Exports rose 4% in 2020.", "Imports grew under the new tariff regime.", rng)
+    assert added == "Exports rose 4% in 2020 under the new tariff regime."
+    assert data._compress("Exports rose 4% in 2020 (after the crisis), which helped the Treasury.") == (
+        "Exports rose 4% in 2020."
+    )
+    assert data._join("Exports rose 4%.", "Imports fell.") is None  # too short to be a claim of its own
+    assert data._join("Exports rose 4%.", "Imports fell by a tenth.") == "Exports rose 4%, and Imports fell by a tenth."
+    base = [data.Claim("q1-supported", "What rose?", sentence, sentence + " Imports grew slowly this year.", True, "a")]
+    made = data.subtle_claims(base, 3)
+    assert {c.supported for c in made} == {True, False} and all(c.group == "a" for c in made)
+
+
 def test_halueval_splits_are_disjoint_and_the_held_out_items_are_never_trained_on():
     splits = [data.halueval_split(i) for i in range(10000)]
     assert splits.count("held_out") == splits.count("validation") == 1000 and splits.count("train") == 8000
@@ -61,6 +80,11 @@ def test_training_runs_a_few_steps_and_writes_a_loadable_checker(tmp_path):
         )
     )
     assert info["trained"]["steps"] == 2
+    # Training on from those weights, with the subtle claims added, works the same way.
+    again = tmp_path / "again"
+    args = ["--out", str(again), "--init", str(out), "--subtle", "--limit", "16", "--max-steps", "1"]
+    again_info = train.train(train.arguments(args + ["--batch-size", "4", "--device", "cpu"]))
+    assert again_info["trained"]["init"] == str(out) and "subtle" in again_info["validation"]
     assert set(info["trained"]["validation_articles"]).isdisjoint(info["trained"]["train_articles"])
     assert set(info["validation"]) == {"halueval", "squad"}
     [p] = load_checker(str(out)).support("When was it signed?", ["1648"], ["It was signed in 1648."])

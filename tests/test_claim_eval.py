@@ -81,4 +81,16 @@ def test_the_answer_level_threshold_separates_weak_hallucinations_from_supported
     outcomes = [outcome(True, 0.9), outcome(True, 0.6), outcome(False, 0.3), outcome(False, 0.05, intact=False)]
     threshold, report = claim_eval.fit_threshold(outcomes, used=0.01)
     assert 0.3 < threshold <= 0.6
-    assert report == {"items": 4, "hallucinated_flagged": 1.0, "supported_intact": 1.0}
+    assert report == {"toy": {"items": 4, "hallucinated_flagged": 1.0, "supported_intact": 1.0}}
+
+
+def test_each_answer_set_weighs_the_same_in_the_threshold_whatever_its_size():
+    def outcome(dataset, supported, weakest):
+        return claim_eval.ItemOutcome("x", dataset, supported, True, 1, 1, False, False, True, 1.0, "a", weakest)
+
+    # A large set whose answers split at 0.5, and a small one (reworded answers) whose supported answers score
+    # lower: the threshold serves both, not just the large one.
+    big = [outcome("big", True, 0.6)] * 50 + [outcome("big", False, 0.45)] * 50
+    small = [outcome("small", True, 0.4), outcome("small", False, 0.1)]
+    threshold, report = claim_eval.fit_threshold(big + small, used=0.01)
+    assert 0.1 < threshold <= 0.4 and report["small"]["supported_intact"] == 1.0

@@ -179,3 +179,168 @@ def squad_split(path: Path, validation: int, seed: int) -> tuple[set[str], set[s
     """The reader's article split (rag/reader/data.py), so neither model trains on the other's validation."""
     examples = reader_data.squad_examples(path)
     return reader_data.split_groups([e.group for e in examples], validation, seed)
+
+
+# --- subtle changes and looser wordings -----------------------------------------------------------------
+# Real models' wrong claims are mostly one small change to a true sentence (a direction reversed, an
+# absolute for a hedge, two roles swapped, a plausible detail added), and their right claims rarely quote a
+# whole sentence (they drop asides, or join two sentences). Answer swaps and negations alone do not teach either.
+
+_OPPOSITES = dict(
+    pair
+    for a, b in (
+        ("increased", "decreased"),
+        ("increase", "decrease"),
+        ("increases", "decreases"),
+        ("rose", "fell"),
+        ("rise", "fall"),
+        ("rises", "falls"),
+        ("risen", "fallen"),
+        ("higher", "lower"),
+        ("more", "fewer"),
+        ("gained", "lost"),
+        ("grew", "shrank"),
+        ("growth", "decline"),
+        ("above", "below"),
+        ("before", "after"),
+        ("largest", "smallest"),
+        ("most", "least"),
+        ("first", "last"),
+        ("earlier", "later"),
+        ("early", "late"),
+        ("expanded", "contracted"),
+        ("strengthened", "weakened"),
+        ("improved", "worsened"),
+        ("won", "lost"),
+        ("approved", "rejected"),
+        ("accepted", "rejected"),
+        ("majority", "minority"),
+        ("maximum", "minimum"),
+        ("north", "south"),
+        ("northern", "southern"),
+        ("east", "west"),
+        ("eastern", "western"),
+        ("up", "down"),
+        ("larger", "smaller"),
+        ("longer", "shorter"),
+        ("older", "younger"),
+        ("oldest", "youngest"),
+        ("highest", "lowest"),
+        ("better", "worse"),
+        ("best", "worst"),
+        ("success", "failure"),
+        ("successful", "unsuccessful"),
+        ("allowed", "banned"),
+        ("supported", "opposed"),
+        ("added", "removed"),
+        ("entered", "left"),
+        ("opened", "closed"),
+        ("began", "ended"),
+        ("start", "end"),
+        ("inside", "outside"),
+    )
+    for pair in ((a, b), (b, a))
+)
+_HEDGES = {
+    "some": "all",
+    "many": "all",
+    "most": "all",
+    "often": "always",
+    "usually": "always",
+    "sometimes": "always",
+    "may": "will",
+    "might": "will",
+    "can": "must",
+    "several": "all",
+    "few": "no",
+    "generally": "always",
+    "mostly": "entirely",
+    "partly": "entirely",
+    "about": "exactly",
+    "approximately": "exactly",
+    "nearly": "over",
+}
+_WORD = re.compile(r"\b[A-Za-z]+\b")
+_PHRASE = re.compile(r"\b(?:in|at|by|for|with|after|during|under|from|through|against)\s+(?:[\w'’-]+\s+){1,6}[\w'’-]+")
+
+
+def _replace_word(sentence: str, table: dict[str, str], rng: random.Random) -> str | None:
+    found = [m for m in _WORD.finditer(sentence) if m.group(0).lower() in table]
+    if not found:
+        return None
+    m = rng.choice(found)
+    new = table[m.group(0).lower()]
+    new = new.capitalize() if m.group(0)[0].isupper() else new
+    return sentence[: m.start()] + new + sentence[m.end() :]
+
+
+def _swap_roles(sentence: str) -> str | None:
+    names = [m for m in reader_data._NAME_OR_NUMBER.finditer(sentence) if not m.group(0)[0].isdigit() and m.start() > 0]
+    distinct = list({m.group(0): m for m in names}.values())
+    if len(distinct) < 2:
+        return None
+    a, b = distinct[0], distinct[1]
+    return sentence[: a.start()] + b.group(0) + sentence[a.end() : b.start()] + a.group(0) + sentence[b.end() :]
+
+
+def _add_detail(sentence: str, elsewhere: str, rng: random.Random) -> str | None:
+    """The sentence with a phrase of another passage added: plausible, and not what this passage says."""
+    phrases = [m.group(0) for m in _PHRASE.finditer(elsewhere) if m.group(0).lower() not in sentence.lower()]
+    body = sentence.rstrip().rstrip(".")
+    if not phrases or body == sentence.rstrip():
+        return None
+    return f"{body} {rng.choice(phrases)}."
+
+
+def _compress(sentence: str) -> str | None:
+    """The sentence without its asides: brackets, clauses set off by commas ("which", "who"), a closing
+    participle clause. Still supported: it says less."""
+    out = re.sub(r"\s*\([^)]*\)", "", sentence)
+    out = re.sub(r",\s*(?:which|who|whose|where|when)\b[^,.;]*,", "", out)
+    out = re.sub(r",\s*(?:which|who|whose|where|\w+ing)\b[^,;]*\.$", ".", out)
+    return out if out != sentence and len(out.split()) >= 5 else None
+
+
+def _join(sentence: str, following: str) -> str | None:
+    """Two sentences of a passage as one claim, as models combine them."""
+    if not following or len(following.split()) < 4 or following[:1].isdigit():
+        return None
+    second = following.strip()  # its capital stays: the checker's tokenizer is uncased
+    return f"{sentence.rstrip().rstrip('.')}, and {second}"
+
+
+SUBTLE_MIN_WORDS, SUBTLE_MAX_WORDS = 6, 45  # a sentence, not a name, nor HaluEval's run-together sentences
+
+
+def subtle_claims(base: list[Claim], seed: int) -> list[Claim]:
+    """For each supported sentence claim of ``base`` (one per group): one subtly changed claim (not supported)
+    and one looser wording of it (supported), where the sentence allows."""
+    rng = random.Random(seed)
+    by_group: dict[str, list[Claim]] = {}
+    for c in base:
+        if c.supported and SUBTLE_MIN_WORDS <= len(c.claim.split()) <= SUBTLE_MAX_WORDS:
+            by_group.setdefault(c.group, []).append(c)
+    passages = [c.passage for cs in by_group.values() for c in cs]
+    out = []
+    for group, claims in by_group.items():
+        c = rng.choice(claims)
+        elsewhere = rng.choice(passages)
+        changed = [
+            f
+            for f in (
+                _replace_word(c.claim, _OPPOSITES, rng),
+                _replace_word(c.claim, _HEDGES, rng),
+                _swap_roles(c.claim),
+                _add_detail(c.claim, elsewhere if elsewhere != c.passage else "", rng),
+            )
+            if f and f != c.claim
+        ]
+        if changed:
+            out.append(Claim(f"{c.id}-subtle", c.question, rng.choice(changed), c.passage, False, group))
+        spans = sentence_spans(c.passage)
+        at = c.passage.find(c.claim)
+        following = next((c.passage[s:e] for s, e in spans if at >= 0 and s >= at + len(c.claim)), "")
+        looser = [f for f in (_compress(c.claim), _join(c.claim, following)) if f]
+        if looser:
+            out.append(Claim(f"{c.id}-looser", c.question, rng.choice(looser), c.passage, True, group))
+    return out

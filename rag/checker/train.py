@@ -20,7 +20,7 @@ import torch
 
 from rag.checker import data
 from rag.checker.check import claim_text, predict
-from rag.checker.model import WEIGHTS_DIR, CheckerConfig, build_net, save
+from rag.checker.model import WEIGHTS_DIR, CheckerConfig, build_net, load_net, save
 from rag.reader.features import collate, windows
 from rag.reader.model import FROZEN, load_tokenizer, packaged_base
 
@@ -34,6 +34,10 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--base", type=Path, default=None, help="base model folder (default: the packaged MiniLM)")
     p.add_argument("--out", type=Path, default=WEIGHTS_DIR)
     p.add_argument("--wrong-span", type=float, default=0.5, help="share of HaluEval items given a wrong short span")
+    p.add_argument(
+        "--subtle", action="store_true", help="add subtly changed and more loosely worded claims (data.subtle_claims)"
+    )
+    p.add_argument("--init", type=Path, default=None, help="start from these checker weights instead of the base")
     p.add_argument("--epochs", type=float, default=0.75)
     p.add_argument("--lr", type=float, default=5e-5)
     p.add_argument("--batch-size", type=int, default=32)
@@ -54,6 +58,8 @@ def load_claims(args) -> tuple[list[data.Claim], dict[str, list[data.Claim]], di
         "halueval": data.halueval_claims(args.halueval, "validation", args.wrong_span, args.seed),
         "squad": data.squad_claims(args.squad, val_articles, args.seed),
     }
+    if args.subtle:
+        train += data.subtle_claims(train, args.seed)
     if args.limit:
         rng = random.Random(args.seed)
         train = rng.sample(train, min(args.limit, len(train)))
@@ -139,7 +145,7 @@ def train(args: argparse.Namespace) -> dict:
         first.setdefault(w.pair, w)
     wins = list(first.values())
     labels = [float(train_claims[w.pair].supported) for w in wins]
-    net = build_net(base).to(args.device)
+    net = (load_net(base, args.init)[0] if args.init else build_net(base)).to(args.device)
     for name, param in net.named_parameters():
         param.requires_grad = name not in FROZEN
     params = [p for p in net.parameters() if p.requires_grad]
@@ -186,6 +192,13 @@ def train(args: argparse.Namespace) -> dict:
         for name, claims in val_claims.items()
     }
     threshold, report = fit_threshold(scored)
+    if args.subtle:  # how well it tells subtle changes apart, on validation claims (not used for the threshold)
+        subtle = data.subtle_claims(val_claims["halueval"] + val_claims["squad"], args.seed)
+        p_subtle = score(net, tokenizer, config, subtle, args.device)
+        report["subtle"] = {
+            "claims": len(subtle),
+            "auc": round(auc(p_subtle, np.array([c.supported for c in subtle])), 4),
+        }
     report["halueval"].update(length_report(*scored["halueval"], val_claims["halueval"]))
     config = CheckerConfig(threshold=round(threshold, 3))
     info = {
@@ -196,6 +209,8 @@ def train(args: argparse.Namespace) -> dict:
             "lr": args.lr,
             "batch_size": args.batch_size,
             "wrong_span": args.wrong_span,
+            "subtle": args.subtle,
+            "init": str(args.init) if args.init else None,
             "seed": args.seed,
             "device": args.device,
             "seconds": round(train_seconds),
