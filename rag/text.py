@@ -69,7 +69,7 @@ def search_terms(text: str) -> list[str]:
 
 # --- names ---------------------------------------------------------------------------------------
 
-_CAPITALIZED = re.compile(r"(?<![\w'’])[A-Z][^\W_]*(?:['’][^\W_]+)*")
+CAPITALIZED_WORD = re.compile(r"(?<![\w'’])[A-Z][^\W_]*(?:['’][^\W_]+)*")
 _OPENS_SENTENCE = tuple(".!?:;\"“‘'•*-–—")
 
 
@@ -77,7 +77,7 @@ def names_in(text: str) -> set[str]:
     """Capitalized words that do not open a sentence, list item or quote ("Lisbon", "EIP"), as content terms:
     the names a text states."""
     found = []
-    for m in _CAPITALIZED.finditer(text):
+    for m in CAPITALIZED_WORD.finditer(text):
         before = text[: m.start()].rstrip()
         if before and not before.endswith(_OPENS_SENTENCE) and len(m.group(0)) > 1:
             found.append(m.group(0))

@@ -20,6 +20,13 @@ class WordChecker:
         return np.array([float(set(content_terms(c)) <= set(content_terms(p))) for c, p in zip(claims, passages)])
 
 
+class YesChecker(WordChecker):
+    """Supports every claim: what the number-and-name rule removes, it removes before the checker reads it."""
+
+    def support(self, question, claims, passages):
+        return np.ones(len(claims))
+
+
 def verifier():
     def embed(texts):
         return np.ones((len(texts), 4), np.float32)
@@ -71,10 +78,6 @@ def test_framing_with_nothing_after_it_that_holds_is_not_an_answer():
 
 
 def test_a_number_the_passage_does_not_state_is_removed_whatever_the_checker_says():
-    class YesChecker(WordChecker):
-        def support(self, question, claims, passages):
-            return np.ones(len(claims))
-
     v = verifier()
     v._load_checker = lambda: YesChecker()
     text, _, _, report = v.verify("How often?", "Toprol is taken 3 times a day [1].", evidence(LONG))
@@ -83,10 +86,6 @@ def test_a_number_the_passage_does_not_state_is_removed_whatever_the_checker_say
 
 
 def test_details_stated_in_other_words_go_to_the_checker_not_the_number_and_name_rule():
-    class YesChecker(WordChecker):
-        def support(self, question, claims, passages):
-            return np.ones(len(claims))
-
     v = verifier()
     v._load_checker = lambda: YesChecker()
     passage = "The study followed 1,612 engineers; admins must use multi-factor authentication and 400 gigabytes."
@@ -112,7 +111,7 @@ def test_an_unsupported_clause_goes_and_the_rest_of_its_sentence_stays():
     reply = "Metoprolol succinate is a long-acting form, but metoprolol cures migraines in children [1]."
     text, _, _, report = verifier().verify("How do they differ?", reply, evidence(LONG, SHORT))
     assert text == "Metoprolol succinate is a long-acting form. [1]"
-    assert sorted(c.verdict for c in report.claims) == ["kept", "removed"]
+    assert [c.verdict for c in report.claims] == ["kept", "removed"]
     reply = "Metoprolol cures migraines in children, and metoprolol succinate is a long-acting form [1]."
     text, _, _, _ = verifier().verify("How do they differ?", reply, evidence(LONG, SHORT))
     assert text == "Metoprolol succinate is a long-acting form. [1]"
@@ -142,7 +141,7 @@ def test_a_conclusion_that_adds_something_new_is_removed():
     reply = "Metoprolol succinate is a long-acting form [1].\nIn summary, metoprolol succinate is safer for children."
     text, _, _, report = verifier().verify("How do they differ?", reply, evidence(LONG, SHORT))
     assert text == "Metoprolol succinate is a long-acting form. [1]"
-    assert sorted(c.verdict for c in report.claims) == ["kept", "removed"]
+    assert [c.verdict for c in report.claims] == ["kept", "removed"]
 
 
 def test_echoed_prompt_fences_and_talk_about_the_question_are_not_claims():

@@ -3,11 +3,14 @@
 import pytest
 
 from rag.answer.details import ParagraphDetails, lacking
+from rag.text import content_terms
 
 PASSAGE = (
     "The randomized study followed 1,612 software engineers in 2021. Admins must use multi-factor authentication. "
     "The new cell stores 310 watt-hours per kilogram; its cost per kilowatt-hour is unchanged. Logs use SIEM tools."
 )
+
+ASKED = set(content_terms("What did the study find?"))
 
 
 @pytest.mark.parametrize(
@@ -21,7 +24,7 @@ PASSAGE = (
     ],
 )
 def test_details_reworded_are_left_to_the_checker(claim):
-    assert lacking(claim, ParagraphDetails.of(PASSAGE, "What did the study find?")) == set()
+    assert lacking(claim, ParagraphDetails.of(PASSAGE, ASKED)) == set()
 
 
 @pytest.mark.parametrize(
@@ -35,8 +38,14 @@ def test_details_reworded_are_left_to_the_checker(claim):
     ],
 )
 def test_details_the_paragraph_lacks_are_named(claim, missing):
-    assert lacking(claim, ParagraphDetails.of(PASSAGE, "What did the study find?")) == missing
+    assert lacking(claim, ParagraphDetails.of(PASSAGE, ASKED)) == missing
 
 
 def test_a_name_the_question_states_is_known():
-    assert lacking("Engineers at Acme worked from home.", ParagraphDetails.of(PASSAGE, "What did Acme find?")) == set()
+    assert (
+        lacking(
+            "Engineers at Acme worked from home.",
+            ParagraphDetails.of(PASSAGE, set(content_terms("What did Acme find?"))),
+        )
+        == set()
+    )

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.text import content_terms, names_in, numbers_in
+from rag.text import CAPITALIZED_WORD, content_terms, names_in, numbers_in
 
 # "about 1,600" for 1,612: a rounded number within this share of the paragraph's.
 ROUNDING_TOLERANCE = 0.05
@@ -81,16 +81,14 @@ class ParagraphDetails:
     abbreviations: set[str]  # lowercased all-capital tokens ("MFA")
 
     @classmethod
-    def of(cls, text: str, question: str) -> "ParagraphDetails":
+    def of(cls, text: str, asked: set[str]) -> "ParagraphDetails":
+        """The paragraph's details; ``asked``: the question's content terms (a name it states is known)."""
         return cls(
             numbers_in(text),
-            set(content_terms(text)) | set(content_terms(question)),
+            set(content_terms(text)) | asked,
             [w.lower() for w in _WORD_PARTS.findall(text)],
             {t.lower() for t in re.findall(r"\b[A-Z]{2,}s?\b", text)},
         )
-
-
-_NAME = re.compile(r"(?<![\w'’])[A-Z][^\W_]*(?:['’][^\W_]+)*")
 
 
 def lacking(claim: str, paragraph: ParagraphDetails) -> set[str]:
@@ -114,7 +112,7 @@ _SKIPPED = re.compile(r"(?:\s+|-|\s+(?:of|and|for|the|on|in|to|&)\s+)")
 def _explained_names(claim: str, names: set[str], paragraph: ParagraphDetails) -> set[str]:
     """The names that abbreviate a phrase of the paragraph, or spell out one of its abbreviations."""
     explained = set()
-    found = [(m.group(0), m.start(), m.end()) for m in _NAME.finditer(claim)]
+    found = [(m.group(0), m.start(), m.end()) for m in CAPITALIZED_WORD.finditer(claim)]
     for word, _, _ in found:
         terms = set(content_terms(word)) & names
         if terms and _looks_abbreviated(word) and _abbreviates(word.removesuffix("s"), paragraph.words):

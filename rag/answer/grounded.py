@@ -29,7 +29,7 @@ from rag.answer.details import ParagraphDetails, lacking
 from rag.answer.injection import looks_like_injection
 from rag.answer.llm import LLM, Message
 from rag.checker.check import ClaimChecker
-from rag.text import content_terms, numbers_in, sentence_spans, words
+from rag.text import CAPITALIZED_WORD, content_terms, numbers_in, sentence_spans, words
 from rag.types import Citation, ClaimCheck, Paragraph, ScoredParagraph, Verification
 
 NOT_IN_REPORTS = "NOT IN REPORTS"
@@ -141,7 +141,7 @@ _CONCLUSION = re.compile(
 )
 
 
-_NOT_A_CLAIM, _REPEATS = "not a claim", "repeats itself"
+_NOT_A_CLAIM, _REPEATS, _UNSUPPORTED = "not a claim", "repeats itself", "no passage supports it"
 _NOT_CLAIMS = (_NOT_A_CLAIM, _REPEATS)  # removed before any passage was read: never a restatement
 
 
@@ -190,7 +190,6 @@ def _rule_support(claim: str, claim_vec: np.ndarray, paragraph: Paragraph, sente
     return float((sentence_vecs @ claim_vec).max())
 
 
-READ_WITH_CLAUSE_BEFORE = True
 RECITE_CANDIDATES = 2  # other paragraphs a claim is tried on when its own citation does not hold it
 
 # A claim that quotes its paragraph word for word is supported by it: the paragraph says exactly that. Short
@@ -256,8 +255,8 @@ def _units(reply: str) -> list[_Unit]:
 def _shown(claim: str, lacking: set[str]) -> str:
     """The claim's own words for the numbers and names (as digit strings and content terms) it states."""
     shown = [n for n in sorted(lacking) if n[:1].isdigit()]
-    for word in re.findall(r"[^\W_]+(?:['’][^\W_]+)*", claim):
-        if word[:1].isupper() and set(content_terms(word)) & lacking and word not in shown:
+    for word in CAPITALIZED_WORD.findall(claim):
+        if set(content_terms(word)) & lacking and word not in shown:
             shown.append(word)
     return ", ".join(f'"{w}"' for w in shown) or "details"
 
@@ -370,7 +369,8 @@ class Verifier:
         checker = self._load_checker()
         threshold = self.threshold
         # A claim's numbers must be in the paragraph, its names in the paragraph or the question (rag/answer/details).
-        details = [ParagraphDetails.of(f"{p.section or ''} {p.text}", question) for p in paragraphs]
+        asked = set(content_terms(question))
+        details = [ParagraphDetails.of(f"{p.section or ''} {p.text}", asked) for p in paragraphs]
         vectors = self._sentence_vectors(paragraphs)
         claim_vecs = self._embed([u.text for u in claims])
 
@@ -433,7 +433,7 @@ class Verifier:
             else:
                 best = max(own, other, key=lambda x: x[0])
                 checked = (c, best[1]) in cited or (c, best[1]) in others
-                reason = "no passage supports it"
+                reason = _UNSUPPORTED
                 if not checked and c in unstated:
                     reason = f"states {_shown(u.text, unstated[c])}, which no passage does"
                 u.check = ClaimCheck(
@@ -448,7 +448,7 @@ class Verifier:
             u.check = ClaimCheck(u.text, verdict, p, paragraphs[i].id)
             report.claims.append(u.check)
             hold(c, i, p)
-        if checker is not None and READ_WITH_CLAUSE_BEFORE:
+        if checker is not None:
             self._read_with_clause_before(question, claims, paragraphs, details, checker, threshold, hold)
 
     def _read_with_clause_before(self, question, claims, paragraphs, details, checker, threshold, hold) -> None:
@@ -461,7 +461,7 @@ class Verifier:
             if claims[c].joiner
             and claims[c - 1].sentence == claims[c].sentence
             and claims[c].check.verdict == "removed"
-            and claims[c].check.reason == "no passage supports it"
+            and claims[c].check.reason == _UNSUPPORTED
             and claims[c - 1].support is not None
         ]
         retry = [c for c in retry if not lacking(claims[c].text, details[claims[c - 1].support.paragraph_index])]
