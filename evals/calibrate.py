@@ -9,7 +9,9 @@ paragraphs' best span is recorded with its features (rag.answer.extractive.readi
 sentence holds a gold answer. A logistic fit over those features gives P(right); the product answers with
 the most probable reading. The number of paragraphs read and the threshold are those that get most questions
 right (answers right + correct abstentions), among those that keep, on the report questions, the operating
-point the product promises (abstention recall and false-abstention rate in evals/thresholds.json).
+point the product promises (abstention recall and false-abstention rate in evals/thresholds.json); the real
+published reports' development questions (../shared/corpora/real-reports/, when present) weigh in that choice
+as a third set, not in the fit.
 The seed set (evals/seed_qa.jsonl) is the test set: never read here.
 """
 
@@ -33,6 +35,8 @@ from rag.reader.read import CALIBRATION_FILE, Calibration  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 SQUAD_TRAIN = ROOT.parent / "shared" / "benchmarks" / "squad2-dev-train" / "data.json"
 DEV_QA = ROOT / "evals" / "dev_qa.jsonl"
+REAL_REPORTS = ROOT.parent / "shared" / "corpora" / "real-reports"
+REAL_SET = "real-reports"
 THRESHOLDS = ROOT / "evals" / "thresholds.json"
 MAX_READ = 4
 RIDGE = 1.0  # on standardized features: a little shrinkage, for 13 weights over ~1,700 questions
@@ -70,6 +74,24 @@ def collect(set_path: Path, index: Path, weights: Path, limit: int | None = None
         rows.append({"set": set_path.name, "id": item.id, "answerable": item.answerable, "readings": readings})
         if n % 200 == 0:
             print(f"  {n}/{len(items)} questions read", file=sys.stderr, flush=True)
+    return rows
+
+
+def collect_real_reports(index: Path, weights: Path) -> list[dict]:
+    """The development questions of the real published reports (../shared/corpora/real-reports/), read as
+    collect() reads a set: only the PDFs of that folder are ingested."""
+    lib = rag.open(settings=rag.Settings(index=index, reader_weights=weights, reader_k=MAX_READ))
+    lib.ingest(sorted(REAL_REPORTS.glob("*.pdf")))
+    answerer = lib.extractive_answerer()
+    rows = []
+    for line in (REAL_REPORTS / "dev_qa.jsonl").read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        readings = []
+        for r in answerer.read(item["question"], lib.retrieve(item["question"])):
+            sentence = r.evidence.paragraph.text[slice(*r.sentence)]
+            right = item["answerable"] and evals.is_correct(sentence, tuple(item["answers"]))
+            readings.append({**r.features, "rank": r.rank, "right": right})
+        rows.append({"set": REAL_SET, "id": item["id"], "answerable": item["answerable"], "readings": readings})
     return rows
 
 
@@ -151,6 +173,7 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=None, help="only the first N questions (a dry run)")
     parser.add_argument("--dry-run", action="store_true", help="print the fit, write nothing")
     parser.add_argument("--reuse-rows", action="store_true", help="refit on the readings the last run recorded")
+    parser.add_argument("--drop", nargs="*", default=[], help="features recorded but left out of the fit")
     args = parser.parse_args()
     sets = [validation_set(args.weights, args.index.parent / "reader-validation.json"), DEV_QA]
     rows_file = args.index.parent / "calibration-rows.json"
@@ -158,16 +181,21 @@ def main() -> None:
         rows = json.loads(rows_file.read_text())
     else:
         rows = [row for s in sets for row in collect(s, args.index / s.stem, args.weights, args.questions)]
+        if (REAL_REPORTS / "dev_qa.jsonl").exists():
+            rows += collect_real_reports(args.index / REAL_SET, args.weights)
         rows_file.write_text(json.dumps(rows))
-    counts = {s.name: sum(r["set"] == s.name for r in rows) for s in sets}
-    print(f"validation questions: {counts}; each set weighs the same")
-    names = sorted({n for row in rows for r in row["readings"] for n in r} - {"rank", "right"})
+    counts = {name: sum(r["set"] == name for r in rows) for name in dict.fromkeys(r["set"] for r in rows)}
+    print(f"validation questions: {counts}; each set weighs the same in the threshold")
+    names = sorted({n for row in rows for r in row["readings"] for n in r} - {"rank", "right", *args.drop})
+    # The model is fitted on the SQuAD and report questions; the real reports' development questions, too few
+    # and too varied to fit 13 weights on, weigh only in choosing the threshold and the paragraphs read.
+    fit_rows = [r for r in rows if r["set"] != REAL_SET]
     weights = question_weights(rows)
     contract = np.array([r["set"] == DEV_QA.name for r in rows])
     print("paragraphs read | most right (weighted share)")
     results = {}
     for k in range(1, MAX_READ + 1):
-        calibration = fit(rows, k, names)
+        calibration = fit(fit_rows, k, names)
         score, cut = best_cut(*decide(rows, calibration), weights, contract)
         results[k] = (score, Calibration(calibration.weights, calibration.intercept, cut, k))
         print(f"{k:15d} | {score:.4f}")
@@ -195,6 +223,7 @@ def main() -> None:
         "reader_k": k,
         "fitted_on": {
             "squad_articles": sorted(a["title"] for a in json.loads(sets[0].read_text())["articles"]),
+            "threshold_also_on": REAL_SET if REAL_SET in counts else None,
             "weighted_overall_right": round(score, 4),
             **{name: outcome(np.array([r["set"] == name for r in rows])) for name in counts},
         },

@@ -264,7 +264,17 @@ class Library:
             self.settings.reader_k or calibration.reader_k,
             calibration.threshold if threshold is None else threshold,
             lambda source: self._corpus_now().title(source),
+            self._sentence_similarity,
         )
+
+    def _sentence_similarity(self, question: str, where: Sequence[tuple[Paragraph, tuple[int, int]]]) -> list[float]:
+        q = self.embedder.embed_query(question)
+        out = []
+        for (paragraph, (start, end)), vectors in zip(where, self._sentence_vectors([p for p, _ in where])):
+            keys = paragraph_sentences(paragraph)
+            inside = [i for i, k in enumerate(keys) if k.start < end and start < k.end]
+            out.append(float(max((vectors[i] @ q for i in inside), default=0.0)))
+        return out
 
     def answer_policy(self) -> AnswerPolicy:
         return AnswerPolicy(

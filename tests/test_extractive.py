@@ -89,6 +89,36 @@ def test_features_are_what_the_calibration_weighs():
     assert set(f) == set(load_reader().calibration.weights), "the committed calibration weighs every feature"
 
 
+def test_words_naming_the_document_are_not_asked_of_its_paragraphs():
+    [ev] = evidence(FIRST)
+    span = PassageReading(0, FIRST.index("Eight"), FIRST.index(" died"), span_score=4.0, null_score=1.0)
+    sentence = (FIRST.index("Eight"), FIRST.index(" Two"))
+    question = "According to the Field Report, how many soldiers died near Palmyra?"
+    plain = reading_features(question, ev, 1, span, sentence)
+    titled = DocumentTitle(frozenset({"field", "report"}), frozenset())
+    named = reading_features(question, ev, 1, span, sentence, titled)
+    assert plain["sentence_coverage"] == 4 / 6  # soldiers, died, near, Palmyra; not "Field Report"
+    assert named["sentence_coverage"] == 1.0  # "Field Report" names the document: not asked
+
+
+def test_the_answers_sentence_is_weighed_by_how_like_the_question_it_reads():
+    reader = ScriptedReader(
+        {FIRST: ("Eight soldiers", 0.0), SECOND: ("Five fighters", 0.0)}, Calibration({"similarity": 10.0}, -5.0)
+    )
+    asked = []
+
+    def similarity(question, where):
+        asked.append([(p.text[s:e]) for p, (s, e) in where])
+        return [0.9 if "soldiers" in p.text[s:e] else 0.1 for p, (s, e) in where]
+
+    result = ExtractiveAnswerer(reader, 2, 0.5, similarity=similarity).answer(
+        "How many soldiers died?", evidence(SECOND, FIRST)
+    )
+    assert asked == [["Five fighters were captured.", "Eight soldiers died in the attack near Palmyra."]]
+    assert result.short_answer == "Eight soldiers" and result.probability > 0.95
+    assert ExtractiveAnswerer(reader, 2, 0.5).answer("How many soldiers died?", evidence(FIRST)).abstained
+
+
 def test_a_documents_title_comes_from_its_name_and_its_title_lines():
     from rag.retrieve import Corpus
 

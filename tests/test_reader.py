@@ -5,7 +5,6 @@ import json
 import numpy as np
 import pytest
 
-from rag.answer.extractive import ExtractiveAnswerer
 from rag.reader.features import Window, best_spans, windows
 from rag.reader.model import CONFIG_FILE, WEIGHTS_DIR, WEIGHTS_FILE, ReaderConfig, load_tokenizer, packaged_base
 from rag.reader.read import load_reader
@@ -78,14 +77,15 @@ def test_the_reader_gives_a_crisp_span_and_knows_when_there_is_none():
     assert unrelated.margin < min(when.margin, deaths.margin)
 
 
-def test_the_calibrated_answerer_answers_what_the_passage_says_and_abstains_on_what_it_does_not():
-    reader = load_reader()
+def test_the_calibrated_answerer_answers_what_the_passage_says_and_abstains_on_what_it_does_not(tmp_path):
+    import rag
+
     passage = (
         "The Peace of Westphalia was signed in 1648 in Osnabrück and Münster. It ended the Thirty Years' War, "
         "which had killed about eight million people."
     )
     evidence = [ScoredParagraph(Paragraph("history.txt", 1, 0, len(passage), passage), 1 / 61, 1, 1)]
-    answerer = ExtractiveAnswerer(reader, reader.calibration.reader_k, reader.calibration.threshold)
+    answerer = rag.Library(rag.Settings(index=tmp_path / "index")).extractive_answerer()
     signed = answerer.answer("When was the Peace of Westphalia signed?", evidence)
     assert not signed.abstained and signed.short_answer == "1648"
     assert signed.answer.startswith("The Peace of Westphalia was signed in 1648")

@@ -24,7 +24,7 @@ from rag.reader.features import PassageReading
 from rag.reader.read import Reader
 from rag.retrieve import NO_TITLE, DocumentTitle
 from rag.text import content_terms, line_units, numbers_in, words
-from rag.types import Citation, ReaderScore, ScoredParagraph, ShortSpan
+from rag.types import Citation, Paragraph, ReaderScore, ScoredParagraph, ShortSpan
 
 
 @dataclass
@@ -56,9 +56,10 @@ def sentence_around(evidence: ScoredParagraph, start: int, end: int) -> tuple[in
     return first.start, max(last.end, end)
 
 
-def coverage(question: str, text: str) -> float:
-    """Share of the question's content terms (stemmed, no stopwords) that the text states."""
-    asked = set(content_terms(question))
+def coverage(question: str, text: str, naming: frozenset[str] = frozenset()) -> float:
+    """Share of the question's content terms (stemmed, no stopwords) that the text states; words that name the
+    document (``naming``: "NIST SP 800-207", "the CNCF supply chain paper") are not asked of its paragraphs."""
+    asked = set(content_terms(" ".join(w for w in words(question) if w not in naming)))
     return len(asked & set(content_terms(text))) / len(asked) if asked else 0.0
 
 
@@ -76,10 +77,12 @@ def reading_features(
     sentence: tuple[int, int],
     title: DocumentTitle = NO_TITLE,
     lead: tuple[int, int] | None = None,
+    similarity: float = 0.0,
 ) -> dict[str, float]:
     """What the abstention model weighs for one paragraph's best span (``sentence``: the bounds of the
     sentence holding it). Every feature is language-general: the reader's scores, the question's words, names
-    and numbers found again, and retrieval's ranks. A name or number that names the paragraph's document ("in
+    and numbers found again, how like the question the sentence reads to the embedding model (``similarity``,
+    cosine), and retrieval's ranks. A name or number that names the paragraph's document ("in
     NIST SP 800-207, which ...") need not be restated. A list item or table row read after its ``lead`` line
     (see reading_pieces) is judged as the reader saw it: that line and its own make its sentence and its paragraph."""
     text = evidence.paragraph.text
@@ -87,12 +90,14 @@ def reading_features(
     span = text[reading.start : reading.end]
     stated = set(words(text))
     said = text[s:e] if lead is None else f"{text[lead[0] : lead[1]]}\n{text[s:e]}"
+    naming = title.words | title.numbers
     return {
         "margin": reading.margin,
         "span_score": reading.span_score,
         "null_score": reading.null_score,
-        "sentence_coverage": coverage(question, said),
-        "paragraph_coverage": coverage(question, text if lead is None else said),
+        "sentence_coverage": coverage(question, said, naming),
+        "paragraph_coverage": coverage(question, text if lead is None else said, naming),
+        "similarity": similarity,
         "retrieved_first": float(rank == 1),
         "log_rank": math.log(rank),
         "bm25_found": float(evidence.bm25_rank is not None),
@@ -148,6 +153,11 @@ def reading_pieces(question: str, text: str) -> list[Piece]:
     return [Piece(segs, "\n".join(text[s:e] for s, e in segs)) for segs in pieces]
 
 
+# How like the question the sentences at these bounds of these paragraphs are (cosine of their embeddings, the
+# best sentence's when the bounds hold several).
+Similarity = Callable[[str, Sequence[tuple[Paragraph, tuple[int, int]]]], list[float]]
+
+
 @dataclass
 class Reading:
     """One paragraph's best span, with what the abstention model weighs and its verdict."""
@@ -170,11 +180,13 @@ class ExtractiveAnswerer:
         paragraphs_read: int,
         threshold: float,
         title: Callable[[str], DocumentTitle] = lambda source: NO_TITLE,
+        similarity: Similarity | None = None,
     ):
         self._reader = reader
         self._paragraphs_read = paragraphs_read
         self.threshold = threshold
         self._title = title
+        self._similarity = similarity
 
     def read(self, question: str, evidence: Sequence[ScoredParagraph]) -> list[Reading]:
         """The reader's best span in each of the top paragraphs, most probable first. A span inside a sentence
@@ -188,7 +200,7 @@ class ExtractiveAnswerer:
             piece, reading = max(((piece, next(read)) for piece in ps), key=lambda pr: pr[1].margin)
             spans.append(piece.in_paragraph(reading))
             leads.append(piece.segments[0] if len(piece.segments) > 1 else None)
-        out = []
+        out, found = [], []
         for rank, (ev, span, lead) in enumerate(zip(top, spans, leads), 1):
             if span.end <= span.start:
                 continue
@@ -198,7 +210,14 @@ class ExtractiveAnswerer:
             # An answer never merely restates the question ("17" for "... in field note 17?").
             if repeats_question(question, ev.paragraph.text[span.start : span.end]):
                 continue
-            features = reading_features(question, ev, rank, span, sentence, self._title(ev.paragraph.source), lead)
+            found.append((ev, rank, span, sentence, lead))
+        similar = (
+            self._similarity(question, [(ev.paragraph, sentence) for ev, _, _, sentence, _ in found])
+            if self._similarity and found
+            else [0.0] * len(found)
+        )
+        for (ev, rank, span, sentence, lead), sim in zip(found, similar):
+            features = reading_features(question, ev, rank, span, sentence, self._title(ev.paragraph.source), lead, sim)
             out.append(Reading(ev, rank, span, sentence, features, self._reader.calibration.probability(features)))
         out.sort(key=lambda r: -r.probability)
         return out
