@@ -57,13 +57,24 @@ def validation_set(weights: Path, out: Path) -> Path:
 
 
 def collect(set_path: Path, index: Path, weights: Path, limit: int | None = None) -> list[dict]:
+    """The rows of one eval set (see read_set), its reports ingested under ``index``."""
+    items, corpus = evals.load_set(set_path, ROOT / "seeds", index)
+    return read_set(set_path.name, items[:limit] if limit else items, [corpus], index, weights)
+
+
+def collect_real_reports(index: Path, weights: Path) -> list[dict]:
+    """The rows of the real published reports' development questions (../shared/corpora/real-reports/): only
+    the PDFs of that folder are ingested."""
+    items = evals.load_jsonl_set(REAL_REPORTS / "dev_qa.jsonl")
+    return read_set(REAL_SET, items, sorted(REAL_REPORTS.glob("*.pdf")), index, weights)
+
+
+def read_set(name: str, items: list, files: list[Path], index: Path, weights: Path) -> list[dict]:
     """Per question: for each of the top MAX_READ paragraphs, its best span's features and whether the
     span's sentence holds a gold answer."""
-    items, corpus = evals.load_set(set_path, ROOT / "seeds", index)
-    items = items[:limit] if limit else items
     settings = rag.Settings(index=index, reader_weights=weights, reader_k=MAX_READ)
     lib = rag.open(settings=settings)
-    lib.ingest([corpus])
+    lib.ingest(files)
     answerer = lib.extractive_answerer()
     rows = []
     for n, item in enumerate(items, 1):
@@ -71,27 +82,9 @@ def collect(set_path: Path, index: Path, weights: Path, limit: int | None = None
         for r in answerer.read(item.question, lib.retrieve(item.question)):
             right = item.answerable and evals.is_correct(r.evidence.paragraph.text[slice(*r.sentence)], item.answers)
             readings.append({**r.features, "rank": r.rank, "right": right})
-        rows.append({"set": set_path.name, "id": item.id, "answerable": item.answerable, "readings": readings})
+        rows.append({"set": name, "id": item.id, "answerable": item.answerable, "readings": readings})
         if n % 200 == 0:
             print(f"  {n}/{len(items)} questions read", file=sys.stderr, flush=True)
-    return rows
-
-
-def collect_real_reports(index: Path, weights: Path) -> list[dict]:
-    """The development questions of the real published reports (../shared/corpora/real-reports/), read as
-    collect() reads a set: only the PDFs of that folder are ingested."""
-    lib = rag.open(settings=rag.Settings(index=index, reader_weights=weights, reader_k=MAX_READ))
-    lib.ingest(sorted(REAL_REPORTS.glob("*.pdf")))
-    answerer = lib.extractive_answerer()
-    rows = []
-    for line in (REAL_REPORTS / "dev_qa.jsonl").read_text(encoding="utf-8").splitlines():
-        item = json.loads(line)
-        readings = []
-        for r in answerer.read(item["question"], lib.retrieve(item["question"])):
-            sentence = r.evidence.paragraph.text[slice(*r.sentence)]
-            right = item["answerable"] and evals.is_correct(sentence, tuple(item["answers"]))
-            readings.append({**r.features, "rank": r.rank, "right": right})
-        rows.append({"set": REAL_SET, "id": item["id"], "answerable": item["answerable"], "readings": readings})
     return rows
 
 
@@ -173,7 +166,6 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=None, help="only the first N questions (a dry run)")
     parser.add_argument("--dry-run", action="store_true", help="print the fit, write nothing")
     parser.add_argument("--reuse-rows", action="store_true", help="refit on the readings the last run recorded")
-    parser.add_argument("--drop", nargs="*", default=[], help="features recorded but left out of the fit")
     args = parser.parse_args()
     sets = [validation_set(args.weights, args.index.parent / "reader-validation.json"), DEV_QA]
     rows_file = args.index.parent / "calibration-rows.json"
@@ -186,7 +178,7 @@ def main() -> None:
         rows_file.write_text(json.dumps(rows))
     counts = {name: sum(r["set"] == name for r in rows) for name in dict.fromkeys(r["set"] for r in rows)}
     print(f"validation questions: {counts}; each set weighs the same in the threshold")
-    names = sorted({n for row in rows for r in row["readings"] for n in r} - {"rank", "right", *args.drop})
+    names = sorted({n for row in rows for r in row["readings"] for n in r} - {"rank", "right"})
     # The model is fitted on the SQuAD and report questions; the real reports' development questions, too few
     # and too varied to fit 13 weights on, weigh only in choosing the threshold and the paragraphs read.
     fit_rows = [r for r in rows if r["set"] != REAL_SET]

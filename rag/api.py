@@ -28,7 +28,7 @@ from rag.reader.read import Reader, load_reader
 from rag.retrieve import Corpus, fuse
 from rag.settings import Settings
 from rag.store import DenseHit
-from rag.types import Answer, AnswerStream, Citation, IngestReport, Paragraph, ScoredParagraph
+from rag.types import Answer, AnswerStream, Citation, IngestReport, Paragraph, ScoredParagraph, SentenceKey
 
 QUERY_CACHE_SIZE = 256
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -196,7 +196,10 @@ class Library:
 
     def _sentence_vectors(self, paragraphs: Sequence[Paragraph]) -> list[np.ndarray]:
         """Stored sentence vectors of these paragraphs; any missing are embedded now."""
-        keys = [paragraph_sentences(p) for p in paragraphs]
+        return self._vectors_of(paragraphs, [paragraph_sentences(p) for p in paragraphs])
+
+    def _vectors_of(self, paragraphs: Sequence[Paragraph], keys: Sequence[list[SentenceKey]]) -> list[np.ndarray]:
+        """The vectors of these sentences (``keys``: each paragraph's paragraph_sentences), one row each."""
         flat = [k for ks in keys for k in ks]
         found = self._store.sentence_vectors(flat)
         missing = [(k, p) for p, ks in zip(paragraphs, keys) for k in ks if k.id not in found]
@@ -268,12 +271,13 @@ class Library:
         )
 
     def _sentence_similarity(self, question: str, where: Sequence[tuple[Paragraph, tuple[int, int]]]) -> list[float]:
-        q = self.embedder.embed_query(question)
+        q = self._embed_query(question)  # retrieval embedded it already: cached
+        paragraphs = [p for p, _ in where]
+        keys = [paragraph_sentences(p) for p in paragraphs]
         out = []
-        for (paragraph, (start, end)), vectors in zip(where, self._sentence_vectors([p for p, _ in where])):
-            keys = paragraph_sentences(paragraph)
-            inside = [i for i, k in enumerate(keys) if k.start < end and start < k.end]
-            out.append(float(max((vectors[i] @ q for i in inside), default=0.0)))
+        for (_, (start, end)), ks, vectors in zip(where, keys, self._vectors_of(paragraphs, keys)):
+            inside = (v @ q for k, v in zip(ks, vectors) if k.start < end and start < k.end)
+            out.append(float(max(inside, default=0.0)))
         return out
 
     def answer_policy(self) -> AnswerPolicy:
