@@ -133,6 +133,8 @@ def _print_answer(answer: rag.Answer) -> None:
     backend = meta.backend + (f" ({meta.model})" if meta.model else "")
     checks = meta.verification
     checked = f"; citations checked {checks.checked}, fixed {checks.fixed}, dropped {checks.dropped}" if checks else ""
+    if checks and checks.fallback_reason:
+        checked += f"; extractive answer used: {checks.fallback_reason}"
     if meta.answerer:
         checked += (
             f"; answer probability {meta.answerer.answer_probability:.2f}"

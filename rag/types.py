@@ -164,7 +164,8 @@ class Verification:
 
     claims: list[ClaimCheck] = field(default_factory=list)
     bad_markers: int = 0  # markers pointing at no passage
-    fallback: bool = False  # nothing survived: the extractive answer was used
+    fallback: bool = False  # the extractive answer was used instead of the model's
+    fallback_reason: str = ""  # why: nothing held, or what held does not address the question
     threshold: float = 0.5
     ms: float | None = None  # time spent checking
 
@@ -191,6 +192,7 @@ class Verification:
             "fixed": self.fixed,
             "dropped": self.dropped,
             "fallback": self.fallback,
+            **({"fallback_reason": self.fallback_reason} if self.fallback_reason else {}),
             "threshold": self.threshold,
             "claims": [c.to_dict() for c in self.claims],
             **({} if self.ms is None else {"ms": round(self.ms, 1)}),

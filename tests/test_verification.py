@@ -7,6 +7,7 @@ import pytest
 import rag
 from rag.answer import ABSTAIN_MESSAGE
 from rag.answer.citations import citation_problems
+from rag.answer.policy import ANSWERS_ELSEWHERE
 from tests.fakes import ScriptedLLM
 
 Q = "When did Abu Hafs al-Hashemi al-Qurashi take over the leadership of ISIS?"
@@ -78,6 +79,36 @@ def test_a_number_not_in_the_evidence_never_survives(index):
     assert "2021" not in answer.answer
     assert answer.meta.verification.fallback is True  # nothing held, so the extractive answer stands
     assert "August 2023" in answer.answer
+
+
+def other_passage_sentence(llm) -> str:
+    """A sentence of a prompt passage that does not hold FACT: true, but not an answer to Q."""
+    user = llm.prompts[0][1]["content"]
+    for m in re.finditer(r"<passage (\d+) [^>]*>\n(.*?)\n</passage \1>", user, re.S):
+        if FACT not in m.group(2) and "2023" not in m.group(2):
+            first = re.match(r"(.{40,}?[.])\s", m.group(2) + " ")
+            if first:
+                return first.group(1)
+    raise AssertionError("no other passage in the prompt")
+
+
+def test_a_supported_reply_beside_the_point_yields_to_the_reader(index):
+    _, llm = answer_with(index, "x")
+    beside = other_passage_sentence(llm)
+    answer, _ = answer_with(index, beside)
+    v = answer.meta.verification
+    assert [c.verdict for c in v.checked_claims] in (["kept"], ["re-cited"])  # it holds ...
+    assert v.fallback and v.fallback_reason == ANSWERS_ELSEWHERE  # ... but does not answer
+    assert "August 2023" in answer.answer and beside not in answer.answer
+    assert answer.to_dict()["meta"]["verification"]["fallback_reason"] == ANSWERS_ELSEWHERE
+
+
+def test_a_reply_stating_the_readers_answer_stands_whatever_it_cites(index):
+    _, llm = answer_with(index, "x")
+    beside = other_passage_sentence(llm)
+    answer, _ = answer_with(index, f"{FACT}. {beside}")
+    assert not answer.meta.verification.fallback
+    assert "August 2023" in answer.answer and beside in answer.answer
 
 
 def test_a_mixed_reply_keeps_only_what_holds(index):

@@ -1,7 +1,7 @@
 """Who answers a question, given its evidence: the extractive answerer (the trained reader), or,
 with a language model configured, the model over the best evidence, every claim of its reply checked. The
 extractive answer is still worked out: it is the short answer's source and stands in when nothing the model
-said holds."""
+said holds, or when what holds misses the question (see answers_elsewhere)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
 from rag.answer import ABSTAIN_MESSAGE
-from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.extractive import ExtractiveAnswerer, ExtractiveResult
 from rag.answer.grounded import LLMAnswerer, Verifier
 from rag.answer.llm import LLM
+from rag.text import normalize_answer
 from rag.types import AnswerMeta, Citation, ScoredParagraph, ShortSpan
 
 
@@ -26,6 +27,24 @@ class Outcome:
     short_span: ShortSpan | None
     meta: AnswerMeta = field(default_factory=AnswerMeta)
     answer_ms: float = 0.0
+
+
+NOTHING_HELD = "no claim of the model's answer held"
+ANSWERS_ELSEWHERE = "what held does not address the question: the reader's answer is in a paragraph it does not cite"
+
+
+def answers_elsewhere(found: ExtractiveResult, checked: str, citations: Sequence[Citation]) -> bool:
+    """Whether the checked model answer, though every claim of it holds, misses what the question asks: the reader
+    answers confidently from a paragraph the model's answer does not cite, and the model's answer does not state
+    the reader's short answer either. Supported but beside the point (a weak model copying the wrong passage)
+    would otherwise pass verification."""
+    if found.abstained or not found.citations or not found.short_answer:
+        return False
+    read = found.citations[0]
+    if any((c.source, c.paragraph) == (read.source, read.paragraph) for c in citations):
+        return False
+    short = normalize_answer(found.short_answer)
+    return bool(short) and f" {short} " not in f" {normalize_answer(checked)} "
 
 
 class AnswerPolicy:
@@ -66,10 +85,12 @@ class AnswerPolicy:
             meta.llm_called, meta.verification = True, report
             if model_abstained:
                 outcome = Outcome(ABSTAIN_MESSAGE, [], True, None, None, meta)
-            elif checked_citations:  # written: no one span is "the" short answer
+            elif not checked_citations:  # nothing held: the extractive answer (or abstention) stands
+                report.fallback, report.fallback_reason = True, NOTHING_HELD
+            elif answers_elsewhere(found, checked, checked_citations):
+                report.fallback, report.fallback_reason = True, ANSWERS_ELSEWHERE
+            else:  # written: no one span is "the" short answer
                 outcome = Outcome(checked, checked_citations, False, None, None, meta)
-            else:  # nothing held, or what held does not answer: the extractive answer (or abstention) stands
-                report.fallback = True
         else:
             for delta in re.findall(r"\S+\s*", outcome.text):
                 yield delta
