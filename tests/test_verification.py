@@ -111,6 +111,13 @@ def test_a_reply_stating_the_readers_answer_stands_whatever_it_cites(index):
     assert "August 2023" in answer.answer and beside in answer.answer
 
 
+def test_a_claim_said_again_is_shown_once(index):
+    answer, _ = answer_with(index, f"{FACT} [1]. {FACT} [1]. {FACT}.")
+    assert answer.answer.count("August 2023") == 1
+    reasons = [c.reason for c in answer.meta.verification.claims if c.verdict == "removed"]
+    assert reasons == ["says again what a claim before it said"] * 2
+
+
 def test_a_mixed_reply_keeps_only_what_holds(index):
     answer, _ = answer_with(index, f"{FACT} [1]. He previously commanded 5,000 fighters in Mosul [2]. He is Iraqi [1].")
     assert "5,000" not in answer.answer and "Mosul" not in answer.answer

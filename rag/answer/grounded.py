@@ -142,7 +142,8 @@ _CONCLUSION = re.compile(
 
 
 _NOT_A_CLAIM, _REPEATS, _UNSUPPORTED = "not a claim", "repeats itself", "no passage supports it"
-_NOT_CLAIMS = (_NOT_A_CLAIM, _REPEATS)  # removed before any passage was read: never a restatement
+_SAID_BEFORE = "says again what a claim before it said"
+_NOT_CLAIMS = (_NOT_A_CLAIM, _REPEATS, _SAID_BEFORE)  # removed before any passage was read: never a restatement
 
 
 def _mark_restatements(units: list[_Unit], kept: list[_Unit]) -> None:
@@ -290,6 +291,7 @@ class Verifier:
         trusted = [not looks_like_injection(p.text) for p in paragraphs]
         units = _units(_MARKERS_AFTER_STOP.sub(r" \2\1", _PROMPT_FENCE.sub("", reply)))
         claims: list[_Unit] = []
+        said: set[tuple[str, ...]] = set()  # the words of each claim so far: a small model loops over whole sentences
         for u in units:
             valid = [m - 1 for m in u.markers if 1 <= m <= len(paragraphs)]
             report.bad_markers += len(u.markers) - len(valid)
@@ -305,7 +307,10 @@ class Verifier:
                 u.check = ClaimCheck(u.text, "removed", reason=_NOT_A_CLAIM)
             elif repeats_itself(u.text):
                 u.check = ClaimCheck(u.text, "removed", reason=_REPEATS)
+            elif tuple(words(u.text)) in said:
+                u.check = ClaimCheck(u.text, "removed", reason=_SAID_BEFORE)
             else:
+                said.add(tuple(words(u.text)))
                 claims.append(u)
             if u.check:
                 report.claims.append(u.check)
