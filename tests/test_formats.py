@@ -292,3 +292,38 @@ def test_three_columns_read_down_each_column_in_turn(tmp_path):
     # Every word in order: down the first column, then the second, then the short third (pdfminer alone reads
     # the short column first).
     assert " ".join(text.split()) == " ".join(paragraphs)
+
+
+def test_a_short_chapters_running_header_is_dropped_but_a_repeated_slide_title_stays(tmp_path):
+    """A running header over the two pages of a short chapter ("Chapter 2: Field work", as Texinfo sets it at the
+    top of each page after the chapter's first) is furniture; a slide title, larger than the body, repeated on the
+    next slide is the slide's heading."""
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "manual.pdf"
+    c = canvas.Canvas(str(path), pagesize=(612, 792), invariant=1)
+    pages = [
+        ("Chapter 2: Field work", "The survey teams visited forty villages in the spring."),
+        ("Chapter 2: Field work", "Each team carried a satellite phone and two water filters."),
+        ("Chapter 3: Findings", "Wells in the northern villages were dry by late August."),
+        ("Chapter 3: Findings", "Three clinics had no refrigeration for vaccines."),
+        ("Ordering pipeline", "Orders arrive by email and are keyed in by the front desk."),
+        ("Ordering pipeline", "Invoices leave the warehouse with the goods they bill."),
+    ]
+    # Other pages, so that two is few: a line on 30% of the pages is furniture wherever it stands.
+    pages += [("", f"Appendix page {word} lists the villages visited.") for word in "abcdefghijklmn"]
+    for header, body in pages:
+        if header.startswith("Chapter"):
+            c.setFont("Helvetica", 10)
+            c.drawString(72, 750, header)
+        elif header:  # a slide: its title at the top, larger than the body
+            c.setFont("Helvetica-Bold", 24)
+            c.drawString(72, 750, header)
+        c.setFont("Helvetica", 10)
+        c.drawString(72, 650, body)
+        c.showPage()
+    c.save()
+    text = extract(path, path.read_bytes()).text
+    assert "Chapter" not in text
+    assert "The survey teams visited forty villages in the spring." in text
+    assert text.count("Ordering pipeline") == 2

@@ -257,10 +257,11 @@ def _furniture_key(line: _Line, height: float) -> tuple[str, int]:
     return re.sub(r"\d+", "#", line.text.lower().replace(" ", "")), round(20 * (line.y0 + line.y1) / 2 / height)
 
 
-def _furniture(pages: list[tuple[float, list[_Box]]]) -> set[tuple[str, int]]:
-    """Lines that recur at the same height on many pages: running headers, footers, stamps, slide footers."""
+def _furniture(pages: list[tuple[float, list[_Box]]]) -> tuple[set[tuple[str, int]], set[tuple[str, int]]]:
+    """Lines that recur at the same height on many pages (running headers, footers, stamps, slide footers), and
+    lines that recur at the very rim of the page on just two or more (a running header of a short chapter)."""
     if len(pages) < 2:
-        return set()
+        return set(), set()
     counts: Counter[tuple[str, int]] = Counter()
     for height, boxes in pages:
         counts.update({_furniture_key(ln, height) for box in boxes for ln in box.lines})
@@ -269,17 +270,29 @@ def _furniture(pages: list[tuple[float, list[_Box]]]) -> set[tuple[str, int]]:
     # long document of several parts, each with its own running header: the opinions in a court's slip).
     anywhere = max(2, 0.3 * len(pages))
     at_edge = max(2, min(anywhere, 6))
-    keys = set()
+    keys, rim = set(), set()
     for (text, slot), n in counts.items():
         near = n + counts.get((text, slot - 1), 0) + counts.get((text, slot + 1), 0)
         if near >= anywhere or (near >= at_edge and (slot <= 3 or slot >= 17)):
             keys.add((text, slot))
-    return keys
+        elif near >= 2 and (slot <= RIM_SLOTS or slot >= 20 - RIM_SLOTS):
+            rim.add((text, slot))
+    return keys, rim
 
 
-def _drop_furniture(boxes: list[_Box], height: float, repeated: set[tuple[str, int]], body_size: float) -> list[_Box]:
+# The outermost slots (of 20) of a page's height: "Chapter 2: ASN.1 structure handling" over the two pages of a
+# short chapter, where body text does not stand alone twice in the same words.
+RIM_SLOTS = 1
+
+
+def _drop_furniture(
+    boxes: list[_Box], height: float, furniture: tuple[set[tuple[str, int]], set[tuple[str, int]]], body_size: float
+) -> list[_Box]:
     """Without repeated lines and bare page numbers at the top or bottom, and a line in smaller type above
-    everything else at the very top of the page (a running header a short document cannot repeat)."""
+    everything else at the very top of the page (a running header a short document cannot repeat). A line
+    repeated only at the rim (see _furniture) goes when it stands alone in type no larger than the body's: a
+    slide's title, larger, stays when the next slide repeats it."""
+    repeated, rim = furniture
     top = max((ln.y1 for box in boxes for ln in box.lines), default=0)
     kept = []
     for box in boxes:
@@ -291,7 +304,9 @@ def _drop_furniture(boxes: list[_Box], height: float, repeated: set[tuple[str, i
             # the header, merged with the text below); a full line of running text that recurs is text.
             short_end = ln in (box.lines[0], box.lines[-1]) and ln.x1 - ln.x0 < 0.7 * (box.x1 - box.x0)
             near_edge = len(box.lines) <= 2 or short_end
-            repeats = near_edge and _furniture_key(ln, height) in repeated
+            key = _furniture_key(ln, height)
+            repeats = near_edge and key in repeated
+            repeats = repeats or (key in rim and len(box.lines) == 1 and ln.size <= body_size + 0.5)
             if repeats or header or (at_edge and _PAGE_NUMBER.match(ln.text)):
                 continue
             lines.append(ln)
@@ -630,8 +645,8 @@ def read_pdf(data: bytes) -> Extracted:
 
     sizes = Counter(ln.size for _, boxes in pages for b in boxes for ln in b.lines for _ in range(len(ln.text)))
     body_size = sizes.most_common(1)[0][0] if sizes else 10.0
-    repeated = _furniture(pages)
-    pages = [(h, _drop_furniture(boxes, h, repeated, body_size)) for h, boxes in pages]
+    furniture = _furniture(pages)
+    pages = [(h, _drop_furniture(boxes, h, furniture, body_size)) for h, boxes in pages]
     vocabulary = {w.lower() for _, boxes in pages for b in boxes for ln in b.lines for w in _WORD.findall(ln.text)}
 
     blocks: list[_Block] = []  # in reading order; a body paragraph may still grow by joining
