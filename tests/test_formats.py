@@ -294,15 +294,17 @@ def test_three_columns_read_down_each_column_in_turn(tmp_path):
     assert " ".join(text.split()) == " ".join(paragraphs)
 
 
-def test_a_short_chapters_running_header_is_dropped_but_a_repeated_slide_title_stays(tmp_path):
+def test_running_headers_go_but_titles_stay(tmp_path):
     """A running header over the two pages of a short chapter ("Chapter 2: Field work", as Texinfo sets it at the
-    top of each page after the chapter's first) is furniture; a slide title, larger than the body, repeated on the
-    next slide is the slide's heading."""
+    top of each page after the chapter's first) is furniture. A slide title, larger than the body, repeated on the
+    next slide is the slide's heading; the title on page 1, in large type, is the title, though the pages after it
+    repeat its words as their running header."""
     from reportlab.pdfgen import canvas
 
     path = tmp_path / "manual.pdf"
     c = canvas.Canvas(str(path), pagesize=(612, 792), invariant=1)
     pages = [
+        ("Village Water Survey", "This manual covers the survey of village wells in the dry season."),
         ("Chapter 2: Field work", "The survey teams visited forty villages in the spring."),
         ("Chapter 2: Field work", "Each team carried a satellite phone and two water filters."),
         ("Chapter 3: Findings", "Wells in the northern villages were dry by late August."),
@@ -312,13 +314,13 @@ def test_a_short_chapters_running_header_is_dropped_but_a_repeated_slide_title_s
     ]
     # Other pages, so that two is few: a line on 30% of the pages is furniture wherever it stands.
     pages += [("", f"Appendix page {word} lists the villages visited.") for word in "abcdefghijklmn"]
-    for header, body in pages:
-        if header.startswith("Chapter"):
-            c.setFont("Helvetica", 10)
-            c.drawString(72, 750, header)
-        elif header:  # a slide: its title at the top, larger than the body
+    for n, (header, body) in enumerate(pages):
+        if n == 0 or header == "Ordering pipeline":  # display type: the title, a slide's title
             c.setFont("Helvetica-Bold", 24)
             c.drawString(72, 750, header)
+        else:  # the running header, in body type
+            c.setFont("Helvetica", 10)
+            c.drawString(72, 750, header or "Village Water Survey")
         c.setFont("Helvetica", 10)
         c.drawString(72, 650, body)
         c.showPage()
@@ -327,3 +329,4 @@ def test_a_short_chapters_running_header_is_dropped_but_a_repeated_slide_title_s
     assert "Chapter" not in text
     assert "The survey teams visited forty villages in the spring." in text
     assert text.count("Ordering pipeline") == 2
+    assert text.count("Village Water Survey") == 1 and text.index("Village Water Survey") < text.index("This manual")

@@ -283,6 +283,8 @@ def _furniture(pages: list[tuple[float, list[_Box]]]) -> tuple[set[tuple[str, in
 # The outermost slots (of 20) of a page's height: "Chapter 2: ASN.1 structure handling" over the two pages of a
 # short chapter, where body text does not stand alone twice in the same words.
 RIM_SLOTS = 1
+# Points over the body's size from which a line is display type (a title), never a running header or footer.
+TITLE_SIZE_OVER_BODY = 4
 
 
 def _drop_furniture(
@@ -305,7 +307,10 @@ def _drop_furniture(
             short_end = ln in (box.lines[0], box.lines[-1]) and ln.x1 - ln.x0 < 0.7 * (box.x1 - box.x0)
             near_edge = len(box.lines) <= 2 or short_end
             key = _furniture_key(ln, height)
-            repeats = near_edge and key in repeated
+            # Furniture is set no larger than the body: the title in large type on page 1, over the same words
+            # as the running header of the pages after it, is the title.
+            plain = ln.size <= body_size + TITLE_SIZE_OVER_BODY or not any(ch.isalnum() for ch in ln.text)
+            repeats = near_edge and key in repeated and plain
             repeats = repeats or (key in rim and len(box.lines) == 1 and ln.size <= body_size + 0.5)
             if repeats or header or (at_edge and _PAGE_NUMBER.match(ln.text)):
                 continue
