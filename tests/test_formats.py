@@ -330,3 +330,38 @@ def test_running_headers_go_but_titles_stay(tmp_path):
     assert "The survey teams visited forty villages in the spring." in text
     assert text.count("Ordering pipeline") == 2
     assert text.count("Village Water Survey") == 1 and text.index("Village Water Survey") < text.index("This manual")
+
+
+def test_a_widely_justified_line_keeps_its_word_order(tmp_path):
+    """A justified line in a narrow column spreads its words wider than pdfminer's char_margin allows (as
+    Chromium prints text-align: justify); the words, boxed apart or as separate lines of the box, are one line."""
+
+    def draw(c):
+        c.setFont("Helvetica", 10)
+        c.drawString(72, 700, "Russian planes struck a truck depot near the border")
+        c.drawString(72, 688, "crossing last month, the report says, and the damage")
+        for x, word in [(72, "Meanwhile,"), (150, "Iran-backed"), (232, "factions"), (300, "are")]:
+            c.drawString(x, 676, word)
+        c.drawString(72, 664, "strengthening bases in the desert on the Syrian border")
+        c.drawString(72, 652, "to secure their influence in the region, it adds.")
+
+    text = one_page_pdf_text(tmp_path, draw)
+    assert "the damage Meanwhile, Iran-backed factions are strengthening bases" in text
+
+
+def test_a_compound_broken_at_its_hyphen_keeps_it(tmp_path):
+    """ "high-" + "quality" over a line end is a compound, "escal-" + "ation" a word broken in two: told apart by
+    whether the parts are English words and the joined whole is not."""
+
+    def draw(c):
+        c.setFont("Helvetica", 10)
+        lines = [
+            "The Badia desert in Homs is known for its high-",
+            "quality truffles, and the recent escal-",
+            "ation of attacks there worries the villagers.",
+        ]
+        for k, line in enumerate(lines):
+            c.drawString(72, 700 - 12 * k, line)
+
+    text = one_page_pdf_text(tmp_path, draw)
+    assert "its high-quality truffles, and the recent escalation of attacks" in text

@@ -184,6 +184,72 @@ def _page_boxes(layout) -> list[_Box]:
     return boxes
 
 
+def _absorb_contained(boxes: list[_Box]) -> list[_Box]:
+    """A box inside another whose lines all stand on that box's rows is words of those rows that pdfminer boxed
+    apart ("Iran-backed" alone in the middle of a widely justified line): its lines go back to the box around it."""
+    kept: list[_Box] = []
+    for box in sorted(boxes, key=lambda b: -(b.x1 - b.x0) * (b.y1 - b.y0)):
+        host = next(
+            (
+                a
+                for a in kept
+                if a.x0 - 1 <= box.x0
+                and box.x1 <= a.x1 + 1
+                and a.y0 - 1 <= box.y0
+                and box.y1 <= a.y1 + 1
+                and all(any(_same_row(ln, other) for other in a.lines) for ln in box.lines)
+            ),
+            None,
+        )
+        if host is None:
+            kept.append(box)
+        else:
+            host.lines = sorted(host.lines + box.lines, key=lambda ln: (-ln.y1, ln.x0))
+    return sorted(kept, key=lambda b: b.order)
+
+
+def _rejoin_justified_rows(lines: list[_Line], x0: float, x1: float) -> list[_Line]:
+    """A justified line in a narrow column spreads its words far apart ("Meanwhile,   Iran-backed   factions   are"),
+    wider than pdfminer's char_margin allows, and pdfminer gives the words as separate lines of the box, in no
+    order. In a box of running text (at least two lines fill its width alone), the pieces of a row that together
+    span the width are one line again, left to right. Rows of a table keep their cells."""
+    rows: list[list[_Line]] = []
+    for ln in lines:
+        row = next((r for r in rows if _same_row(r[0], ln)), None)
+        if row is None:
+            rows.append([ln])
+        else:
+            row.append(ln)
+    slack = 0.1 * (x1 - x0)
+
+    def spans(row: list[_Line]) -> bool:
+        return min(ln.x0 for ln in row) <= x0 + slack and max(ln.x1 for ln in row) >= x1 - slack
+
+    if all(len(r) == 1 for r in rows) or sum(len(r) == 1 and spans(r) for r in rows) < 2:
+        return lines
+    out = []
+    for row in rows:
+        row.sort(key=lambda ln: ln.x0)
+        apart = all(a.x1 <= b.x0 + 1 for a, b in zip(row, row[1:]))
+        if len(row) == 1 or not spans(row) or not apart:
+            out.extend(row)
+            continue
+        first = row[0]
+        out.append(
+            _Line(
+                " ".join(ln.text for ln in row),
+                first.x0,
+                row[-1].x1,
+                min(ln.y0 for ln in row),
+                max(ln.y1 for ln in row),
+                statistics.median(ln.size for ln in row),
+                all(ln.bold for ln in row),
+                first.style,
+            )
+        )
+    return out
+
+
 # Narrower white space than this between boxes is no gutter between columns or bands.
 MIN_GAP = 4.0
 
@@ -545,6 +611,19 @@ def _join_lines(lines: list[str], vocabulary: set[str]) -> str:
     return out
 
 
+def _split_compound(first: str, rest: str, joined: str) -> bool:
+    """Whether "first-" + "rest" broken over a line was a compound: its parts English words, joined none."""
+    from simplemma import is_known
+
+    parts = [first, *rest.split("-")]
+    return (
+        first.islower()  # a name is broken at a syllable: "Neu-" + "mann", "Han-" + "cock"
+        and not is_known(joined.lower(), lang="en")
+        and all(len(p) > 1 and p.isalpha() for p in parts)
+        and all(is_known(p.lower(), lang="en") for p in parts)
+    )
+
+
 def _dehyphenate(left: str, right: str, vocabulary: set[str]) -> str:
     """Join a line ending in "-" to the next: "escal-" + "ation" -> "escalation", but keep real compounds
     ("end-" + "to-end" stays "end-to-end" when the document writes it so elsewhere, "113-" + "274")."""
@@ -554,6 +633,10 @@ def _dehyphenate(left: str, right: str, vocabulary: set[str]) -> str:
         word = m.group(1) + re.match(r"\w*", right).group(0)
         compound = f"{m.group(1)}-{tail}".lower()
         if right[:1].islower() and (compound not in vocabulary or word.lower() in vocabulary):
+            # Seen neither way in the document: two English words that make no word joined were a compound
+            # broken at its hyphen ("high-" + "quality", "de-" + "escalation"), not a word broken by one.
+            if word.lower() not in vocabulary and _split_compound(m.group(1), tail, word):
+                return left + right
             return left[:-1] + right
         # capitals ("GOR-" + "SUCH"): joined only as a word the document writes whole elsewhere
         if word.isupper() and word.lower() in vocabulary:
@@ -652,6 +735,10 @@ def read_pdf(data: bytes) -> Extracted:
     body_size = sizes.most_common(1)[0][0] if sizes else 10.0
     furniture = _furniture(pages)
     pages = [(h, _drop_furniture(boxes, h, furniture, body_size)) for h, boxes in pages]
+    for _, boxes in pages:
+        boxes[:] = _absorb_contained(boxes)
+        for box in boxes:  # after furniture is gone: a running header beside a label is not one line with it
+            box.lines = _rejoin_justified_rows(box.lines, box.x0, box.x1)
     vocabulary = {w.lower() for _, boxes in pages for b in boxes for ln in b.lines for w in _WORD.findall(ln.text)}
 
     blocks: list[_Block] = []  # in reading order; a body paragraph may still grow by joining
