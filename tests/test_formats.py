@@ -358,10 +358,41 @@ def test_a_compound_broken_at_its_hyphen_keeps_it(tmp_path):
         lines = [
             "The Badia desert in Homs is known for its high-",
             "quality truffles, and the recent escal-",
-            "ation of attacks there worries the villagers.",
+            "ation of attacks by Russian-",
+            "backed units there worries Mr. Han-",
+            "cock, who farms near Palmyra.",
         ]
         for k, line in enumerate(lines):
             c.drawString(72, 700 - 12 * k, line)
 
     text = one_page_pdf_text(tmp_path, draw)
-    assert "its high-quality truffles, and the recent escalation of attacks" in text
+    assert "its high-quality truffles, and the recent escalation of attacks by Russian-backed units" in text
+    assert "Mr. Hancock, who farms" in text  # a name breaks at a syllable
+
+
+def test_a_browser_prints_date_title_and_address_at_the_rim_of_a_one_page_print(tmp_path):
+    """Chromium's header (date, title) and footer (address, "1/1") in small type at the page's very rim: nothing
+    repeats on one page, but nothing of the report is printed there."""
+
+    def draw(c):
+        c.setFont("Helvetica", 8)
+        c.drawString(24, 777, "12/5/26, 2:31 AM")
+        c.drawString(280, 777, "Situation report")
+        c.drawString(24, 10, "file:///home/analyst/reports/situation.html")
+        c.drawString(570, 10, "1/1")
+        c.setFont("Helvetica-Bold", 20)
+        c.drawString(34, 740, "Situation report")
+        c.setFont("Helvetica", 10)
+        c.drawString(34, 700, "Russian warplanes conducted over 30 airstrikes on ISIS positions in the desert.")
+        for k in range(1, 6):  # the body is most of the page's text
+            c.drawString(
+                34, 700 - 12 * k, f"The strikes on day {k} hit camps, depots and roads in the Badia, officials said."
+            )
+        c.setFont("Helvetica", 8)
+        c.drawString(34, 90, "1 The Observatory counts only deaths it has confirmed with two sources.")
+
+    text = one_page_pdf_text(tmp_path, draw)
+    assert "AM" not in text and "file:" not in text and "1/1" not in text
+    assert text.count("Situation report") == 1
+    assert "Russian warplanes conducted over 30 airstrikes" in text
+    assert "The Observatory counts only deaths" in text  # a footnote in small type above the rim stays

@@ -349,6 +349,8 @@ def _furniture(pages: list[tuple[float, list[_Box]]]) -> tuple[set[tuple[str, in
 # The outermost slots (of 20) of a page's height: "Chapter 2: ASN.1 structure handling" over the two pages of a
 # short chapter, where body text does not stand alone twice in the same words.
 RIM_SLOTS = 1
+# The share of the page's height at its top and bottom edge where only furniture is printed.
+RIM = 0.05
 # Points over the body's size from which a line is display type (a title), never a running header or footer.
 TITLE_SIZE_OVER_BODY = 4
 
@@ -362,12 +364,19 @@ def _drop_furniture(
     slide's title, larger, stays when the next slide repeats it."""
     repeated, rim = furniture
     top = max((ln.y1 for box in boxes for ln in box.lines), default=0)
+    bottom = min((ln.y0 for box in boxes for ln in box.lines), default=0)
     kept = []
     for box in boxes:
         lines = []
         for ln in box.lines:
             at_edge = ln.y0 > 0.9 * height or ln.y1 < 0.1 * height
             header = ln.y1 == top and ln.y0 > 0.92 * height and ln.size < body_size - 1.5 and len(box.lines) == 1
+            # Nothing beyond it in the outermost rim, in small type: a browser's date and title over the page, its
+            # address under it, on a one-page print where nothing can repeat.
+            outermost = (ln.y1 >= top - 1 and ln.y0 > (1 - RIM) * height) or (
+                ln.y0 <= bottom + 1 and ln.y1 < RIM * height
+            )
+            header = header or (outermost and ln.size < body_size - 1.5)
             # A running header stands apart, or is a short first or last line of a box (an opinion's label under
             # the header, merged with the text below); a full line of running text that recurs is text.
             short_end = ln in (box.lines[0], box.lines[-1]) and ln.x1 - ln.x0 < 0.7 * (box.x1 - box.x0)
@@ -617,7 +626,9 @@ def _split_compound(first: str, rest: str, joined: str) -> bool:
 
     parts = [first, *rest.split("-")]
     return (
-        first.islower()  # a name is broken at a syllable: "Neu-" + "mann", "Han-" + "cock"
+        # A name breaks at a short syllable ("Neu-" + "mann", "Han-" + "cock", "Sand-" + "ford"); a capitalized
+        # word of five letters or more before a word is a compound ("Russian-" + "backed").
+        (first.islower() or (len(first) >= 5 and first[:1].isupper() and first[1:].islower()))
         and not is_known(joined.lower(), lang="en")
         and all(len(p) > 1 and p.isalpha() for p in parts)
         and all(is_known(p.lower(), lang="en") for p in parts)
