@@ -396,3 +396,18 @@ def test_a_browser_prints_date_title_and_address_at_the_rim_of_a_one_page_print(
     assert text.count("Situation report") == 1
     assert "Russian warplanes conducted over 30 airstrikes" in text
     assert "The Observatory counts only deaths" in text  # a footnote in small type above the rim stays
+
+
+def test_a_heading_set_close_over_its_paragraph_is_a_heading_and_the_paragraph_body(tmp_path):
+    """pdfminer groups a heading in display type with the paragraph right under it (a browser's h1 over its first
+    paragraph): the heading becomes a section, the paragraph stays body text."""
+
+    def draw(c):
+        c.setFont("Helvetica-Bold", 20)
+        c.drawString(72, 720, "Budget summary")
+        c.setFont("Helvetica", 10)
+        c.drawString(72, 704, "The table below lists the programme's costs by line item for the two years.")
+        c.drawString(72, 660, "Costs were audited in March by the regional office, which found no errors.")
+
+    text = one_page_pdf_text(tmp_path, draw)
+    assert text.startswith("# Budget summary\n\nThe table below lists the programme's costs")

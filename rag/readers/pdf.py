@@ -420,6 +420,28 @@ def _split_at_note_rules(boxes: list[_Box]) -> list[_Box]:
     return out
 
 
+def _split_at_headings(boxes: list[_Box], body_size: float) -> list[_Box]:
+    """A box that runs from a heading in display type into the body text under it (pdfminer groups them when the
+    heading sits close, as a browser prints an h1 over its paragraph) becomes a box each: the heading is not body
+    text, and the body is no heading."""
+    out = []
+    for box in boxes:
+        cuts = [
+            i
+            for i in range(1, len(box.lines))
+            if abs(box.lines[i].size - box.lines[i - 1].size) > 1.0
+            and max(box.lines[i].size, box.lines[i - 1].size) > body_size + 1.0
+        ]
+        if not cuts:
+            out.append(box)
+            continue
+        for a, b in zip([0, *cuts], [*cuts, len(box.lines)]):
+            piece = _box_of(box.lines[a:b], box.order)
+            piece.bold = all(ln.bold for ln in box.lines[a:b])
+            out.append(piece)
+    return out
+
+
 def _classify(boxes: list[_Box], body_size: float) -> None:
     """Mark headings and footnotes (tables are found by _tables)."""
     body_boxes = [b for b in boxes if abs(b.size - body_size) <= 0.6 and sum(len(ln.text) for ln in b.lines) > 80]
@@ -760,7 +782,7 @@ def read_pdf(data: bytes) -> Extracted:
         held.clear()
 
     for page_no, (_, boxes) in enumerate(pages, start=1):
-        boxes = _split_at_note_rules(boxes)
+        boxes = _split_at_headings(_split_at_note_rules(boxes), body_size)
         _classify(boxes, body_size)
         boxes = _tables(_ruled_tables(boxes, ruled[page_no - 1]), vocabulary)
         multi = [b.x1 - b.x0 for b in boxes if b.kind == "body" and len(b.lines) >= 3]
