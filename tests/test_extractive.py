@@ -101,6 +101,18 @@ def test_words_naming_the_document_are_not_asked_of_its_paragraphs():
     assert named["sentence_coverage"] == 1.0  # "Field Report" names the document: not asked
 
 
+def test_a_name_or_number_in_the_paragraphs_section_heading_is_stated():
+    text = "Beware of systems making broad promises due to the use of blockchain."
+    span = PassageReading(0, text.index("blockchain"), len(text) - 1, span_score=4.0, null_score=1.0)
+    question = "In his 2023 commentary, Justin Cappos warns of systems making broad promises due to the use of what?"
+    bare = ScoredParagraph(Paragraph("r0.txt", 1, 0, len(text), text), 1.0)
+    headed = ScoredParagraph(Paragraph("r0.txt", 1, 0, len(text), text, "Commentary by Justin Cappos (2023)"), 1.0)
+    plain = reading_features(question, bare, 1, span, (0, len(text)))
+    under = reading_features(question, headed, 1, span, (0, len(text)))
+    assert (plain["names_stated"], plain["numbers_stated"]) == (0.0, 0.0)
+    assert (under["names_stated"], under["numbers_stated"]) == (1.0, 1.0)
+
+
 def test_the_answers_sentence_is_weighed_by_how_like_the_question_it_reads():
     reader = ScriptedReader(
         {FIRST: ("Eight soldiers", 0.0), SECOND: ("Five fighters", 0.0)}, Calibration({"similarity": 10.0}, -5.0)

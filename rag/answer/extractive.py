@@ -88,7 +88,9 @@ def reading_features(
     text = evidence.paragraph.text
     s, e = sentence
     span = text[reading.start : reading.end]
-    stated = set(words(text))
+    # What the paragraph states includes its section's heading ("Commentary by Justin Cappos" over his words).
+    heading = evidence.paragraph.section or ""
+    stated = set(words(f"{heading} {text}"))
     said = text[s:e] if lead is None else f"{text[lead[0] : lead[1]]}\n{text[s:e]}"
     naming = title.words | title.numbers
     return {
@@ -102,7 +104,7 @@ def reading_features(
         "log_rank": math.log(rank),
         "bm25_found": float(evidence.bm25_rank is not None),
         "dense_first": float(evidence.dense_rank == 1),
-        "numbers_stated": float(numbers_in(question) - title.numbers <= numbers_in(text)),
+        "numbers_stated": float(numbers_in(question) - title.numbers <= numbers_in(f"{heading} {text}")),
         "names_stated": float(names_in(question) - title.words <= stated),
         "log_span_words": math.log1p(len(words(span))),
     }
