@@ -164,10 +164,15 @@ class Verification:
 
     claims: list[ClaimCheck] = field(default_factory=list)
     bad_markers: int = 0  # markers pointing at no passage
-    fallback: bool = False  # the extractive answer was used instead of the model's
-    fallback_reason: str = ""  # why: nothing held, or what held does not address the question
+    # Why the extractive answer was used instead of the model's ("" when it was not): nothing held, or what held
+    # does not address the question.
+    fallback_reason: str = ""
     threshold: float = 0.5
     ms: float | None = None  # time spent checking
+
+    @property
+    def fallback(self) -> bool:
+        return bool(self.fallback_reason)
 
     @property
     def checked_claims(self) -> list[ClaimCheck]:

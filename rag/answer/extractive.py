@@ -89,8 +89,8 @@ def reading_features(
     s, e = sentence
     span = text[reading.start : reading.end]
     # What the paragraph states includes its section's heading ("Commentary by Justin Cappos" over his words).
-    heading = evidence.paragraph.section or ""
-    stated = set(words(f"{heading} {text}"))
+    headed = f"{evidence.paragraph.section or ''} {text}"
+    stated = set(words(headed))
     said = text[s:e] if lead is None else f"{text[lead[0] : lead[1]]}\n{text[s:e]}"
     naming = title.words | title.numbers
     return {
@@ -104,7 +104,7 @@ def reading_features(
         "log_rank": math.log(rank),
         "bm25_found": float(evidence.bm25_rank is not None),
         "dense_first": float(evidence.dense_rank == 1),
-        "numbers_stated": float(numbers_in(question) - title.numbers <= numbers_in(f"{heading} {text}")),
+        "numbers_stated": float(numbers_in(question) - title.numbers <= numbers_in(headed)),
         "names_stated": float(names_in(question) - title.words <= stated),
         "log_span_words": math.log1p(len(words(span))),
     }

@@ -307,10 +307,10 @@ class Verifier:
                 u.check = ClaimCheck(u.text, "removed", reason=_NOT_A_CLAIM)
             elif repeats_itself(u.text):
                 u.check = ClaimCheck(u.text, "removed", reason=_REPEATS)
-            elif tuple(words(u.text)) in said:
+            elif (wording := tuple(words(u.text))) in said:
                 u.check = ClaimCheck(u.text, "removed", reason=_SAID_BEFORE)
             else:
-                said.add(tuple(words(u.text)))
+                said.add(wording)
                 claims.append(u)
             if u.check:
                 report.claims.append(u.check)

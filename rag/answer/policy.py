@@ -86,9 +86,9 @@ class AnswerPolicy:
             if model_abstained:
                 outcome = Outcome(ABSTAIN_MESSAGE, [], True, None, None, meta)
             elif not checked_citations:  # nothing held: the extractive answer (or abstention) stands
-                report.fallback, report.fallback_reason = True, NOTHING_HELD
+                report.fallback_reason = NOTHING_HELD
             elif answers_elsewhere(found, checked, checked_citations):
-                report.fallback, report.fallback_reason = True, ANSWERS_ELSEWHERE
+                report.fallback_reason = ANSWERS_ELSEWHERE
             else:  # written: no one span is "the" short answer
                 outcome = Outcome(checked, checked_citations, False, None, None, meta)
         else:

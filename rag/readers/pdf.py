@@ -410,14 +410,20 @@ def _split_at_note_rules(boxes: list[_Box]) -> list[_Box]:
             ),
             None,
         )
-        if at is None:
-            out.append(box)
-            continue
-        for part in (box.lines[:at], box.lines[at:]):
-            piece = _box_of(part, box.order)
-            piece.bold = all(ln.bold for ln in part)
-            out.append(piece)
+        out += _cut(box, [] if at is None else [at])
     return out
+
+
+def _cut(box: _Box, at: list[int]) -> list[_Box]:
+    """The box cut before each of these line indexes (itself when there are none), each piece a box of its own."""
+    if not at:
+        return [box]
+    pieces = []
+    for a, b in zip([0, *at], [*at, len(box.lines)]):
+        piece = _box_of(box.lines[a:b], box.order)
+        piece.bold = all(ln.bold for ln in box.lines[a:b])
+        pieces.append(piece)
+    return pieces
 
 
 def _split_at_headings(boxes: list[_Box], body_size: float) -> list[_Box]:
@@ -426,19 +432,15 @@ def _split_at_headings(boxes: list[_Box], body_size: float) -> list[_Box]:
     text, and the body is no heading."""
     out = []
     for box in boxes:
-        cuts = [
-            i
-            for i in range(1, len(box.lines))
-            if abs(box.lines[i].size - box.lines[i - 1].size) > 1.0
-            and max(box.lines[i].size, box.lines[i - 1].size) > body_size + 1.0
-        ]
-        if not cuts:
-            out.append(box)
-            continue
-        for a, b in zip([0, *cuts], [*cuts, len(box.lines)]):
-            piece = _box_of(box.lines[a:b], box.order)
-            piece.bold = all(ln.bold for ln in box.lines[a:b])
-            out.append(piece)
+        out += _cut(
+            box,
+            [
+                i
+                for i in range(1, len(box.lines))
+                if abs(box.lines[i].size - box.lines[i - 1].size) > 1.0
+                and max(box.lines[i].size, box.lines[i - 1].size) > body_size + 1.0
+            ],
+        )
     return out
 
 

@@ -70,8 +70,7 @@ def answer_meta(answer: Answer) -> str:
     if checks:
         bits.append(f"citations checked {checks.checked}, fixed {checks.fixed}, dropped {checks.dropped}")
         if checks.fallback:
-            why = esc(checks.fallback_reason or "the model's answer did not hold")
-            bits.append(f"{why}; showing the extractive answer")
+            bits.append(f"{esc(checks.fallback_reason)}; showing the extractive answer")
     total = answer.timings_ms.get("total") or sum(answer.timings_ms.values())
     bits.append(f"{total:.0f} ms")
     return " · ".join(bits)
