@@ -4,6 +4,8 @@ strings found in the rebuilt text. Skipped where the corpus is missing."""
 
 import functools
 import importlib.util
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -162,6 +164,21 @@ def test_headings_become_sections():
 def test_an_owner_password_only_encrypted_pdf_opens():
     extracted, _ = read("us-national-cybersecurity-strategy-2023")
     assert "investing $65 billion" in extracted.text and extracted.page_count == 39
+
+
+def test_the_same_pdf_reads_the_same_in_every_process():
+    """pdfminer broke ties between boxes at equal distances by memory address: the Yellow Paper's "n =" moved
+    from one run to the next (with PYTHONHASHSEED 1 and 2 in particular)."""
+    pdf = CORPUS / "ethereum-yellow-paper-shanghai-2025.pdf"
+    script = "import sys; from rag.readers.pdf import read_pdf; sys.stdout.write(read_pdf(open(sys.argv[1], 'rb').read()).text)"
+
+    def text(seed: str) -> str:
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        return subprocess.run(
+            [sys.executable, "-c", script, str(pdf)], env=env, capture_output=True, text=True, check=True
+        ).stdout
+
+    assert text("1") == text("2")
 
 
 def test_evidence_share_on_the_development_corpus():

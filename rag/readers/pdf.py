@@ -30,7 +30,9 @@ those neither has:
 
 from __future__ import annotations
 
+import heapq
 import io
+import itertools
 import logging
 import re
 import statistics
@@ -707,14 +709,60 @@ LAPARAMS = {
 }
 
 
+def _group_textboxes(self, laparams, boxes):
+    """pdfminer's LTLayoutContainer.group_textboxes (pdfminer.six 20250506) with one change: boxes at equal
+    distances are grouped in the order they were made, where pdfminer orders them by ``id()``, a memory address,
+    so that the same PDF read twice came out in two orders (an equation's "n =" before or after its lines)."""
+    from pdfminer.layout import LTTextBoxVertical, LTTextGroupLRTB, LTTextGroupTBRL
+    from pdfminer.utils import Plane
+
+    plane = Plane(self.bbox)
+    made = itertools.count()
+    key = {id(box): next(made) for box in boxes}
+
+    def dist(a, b) -> float:  # the area of the two boxes' bounding box less theirs
+        x0, y0 = min(a.x0, b.x0), min(a.y0, b.y0)
+        x1, y1 = max(a.x1, b.x1), max(a.y1, b.y1)
+        return (x1 - x0) * (y1 - y0) - a.width * a.height - b.width * b.height
+
+    def isany(a, b) -> set:  # anything else between the two
+        return set(plane.find((min(a.x0, b.x0), min(a.y0, b.y0), max(a.x1, b.x1), max(a.y1, b.y1)))) - {a, b}
+
+    dists = [(False, dist(a, b), key[id(a)], key[id(b)], a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :]]
+    heapq.heapify(dists)
+    plane.extend(boxes)
+    done = set()
+    while dists:
+        skip_isany, d, k1, k2, a, b = heapq.heappop(dists)
+        if k1 in done or k2 in done:
+            continue
+        if not skip_isany and isany(a, b):
+            heapq.heappush(dists, (True, d, k1, k2, a, b))
+            continue
+        vertical = (LTTextBoxVertical, LTTextGroupTBRL)
+        group = (
+            LTTextGroupTBRL([a, b]) if isinstance(a, vertical) or isinstance(b, vertical) else LTTextGroupLRTB([a, b])
+        )
+        key[id(group)] = next(made)
+        plane.remove(a)
+        plane.remove(b)
+        done.update((k1, k2))
+        for other in plane:
+            heapq.heappush(dists, (False, dist(group, other), key[id(group)], key[id(other)], group, other))
+        plane.add(group)
+    return list(plane)
+
+
 def _layouts(data: bytes):
     """(LTPage, ruled tables, has images) for each page: pdfminer's layout analysis done, through pdfplumber,
     whose table finder reads the same page objects. A table is (x0, y0, x1, y1, rows of cell texts) in PDF
     coordinates."""
     import pdfplumber
+    from pdfminer.layout import LTLayoutContainer
     from pdfminer.pdfdocument import PDFPasswordIncorrect
     from pdfplumber.utils.exceptions import PdfminerException
 
+    LTLayoutContainer.group_textboxes = _group_textboxes
     try:
         pdf = pdfplumber.open(io.BytesIO(data), laparams=LAPARAMS, password="")
     except PdfminerException as wrapped:  # pdfplumber wraps what pdfminer raised
