@@ -731,6 +731,7 @@ def _group_textboxes(self, laparams, boxes):
     dists = [(False, dist(a, b), key[id(a)], key[id(b)], a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :]]
     heapq.heapify(dists)
     plane.extend(boxes)
+    vertical = (LTTextBoxVertical, LTTextGroupTBRL)
     done = set()
     while dists:
         skip_isany, d, k1, k2, a, b = heapq.heappop(dists)
@@ -739,16 +740,15 @@ def _group_textboxes(self, laparams, boxes):
         if not skip_isany and isany(a, b):
             heapq.heappush(dists, (True, d, k1, k2, a, b))
             continue
-        vertical = (LTTextBoxVertical, LTTextGroupTBRL)
         group = (
             LTTextGroupTBRL([a, b]) if isinstance(a, vertical) or isinstance(b, vertical) else LTTextGroupLRTB([a, b])
         )
-        key[id(group)] = next(made)
+        k = key[id(group)] = next(made)
         plane.remove(a)
         plane.remove(b)
         done.update((k1, k2))
         for other in plane:
-            heapq.heappush(dists, (False, dist(group, other), key[id(group)], key[id(other)], group, other))
+            heapq.heappush(dists, (False, dist(group, other), k, key[id(other)], group, other))
         plane.add(group)
     return list(plane)
 
@@ -762,6 +762,7 @@ def _layouts(data: bytes):
     from pdfminer.pdfdocument import PDFPasswordIncorrect
     from pdfplumber.utils.exceptions import PdfminerException
 
+    # pdfplumber makes pdfminer's pages itself, so the deterministic grouping goes in through their class.
     LTLayoutContainer.group_textboxes = _group_textboxes
     try:
         pdf = pdfplumber.open(io.BytesIO(data), laparams=LAPARAMS, password="")
