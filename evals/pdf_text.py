@@ -27,12 +27,15 @@ sys.path.insert(0, str(ROOT))  # this checkout's rag, not an installed one
 
 CORPUS = ROOT.parent / "shared" / "corpora" / "real-reports"
 
-_FOLD = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-", "‐": "-"})
+# pypdf flattens superscripts ("10^18" reads "1018", footnote 1 after 2020 "20201"): the reader's "^" goes too.
+_FOLD = str.maketrans(
+    {"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-", "‐": "-", "^": None}
+)
 
 
 def normalized(text: str, fold: bool) -> tuple[str, list[int]]:
     """``text`` NFKC-normalized with whitespace runs collapsed to one space (and, with ``fold``, quotes and
-    dashes folded and table cell separators dropped); with, for each output character, its offset in ``text``."""
+    dashes folded, superscript marks and table cell separators dropped); with, for each output character, its offset in ``text``."""
     out: list[str] = []
     where: list[int] = []
     space = True

@@ -61,6 +61,22 @@ def test_words_whole_ligatures_folded_and_hyphenation_undone():
     assert "(cid:" not in text and "placeholder \ufffd then" in text
 
 
+def test_superscript_digits_stand_apart_from_the_word_or_number_they_follow():
+    # Footnote markers glued to a number made another number: "by age 70.4", "attacks in 20201".
+    ijsr = read("ijsr-2024-prostate-ihc-article")[0].text
+    assert "rises to 80% by age 70.^4 By detecting" in ijsr and "age 70.4" not in ijsr
+    assert (
+        "High-profile SUNBURST supply chain attacks in 2020^1 grabbed"
+        in read("cncf-software-supply-chain-best-practices-2021")[0].text
+    )
+    assert "coined by John Kindervag^1 while" in read("nist-sp-800-207-zero-trust-architecture")[0].text
+    # Powers: the Yellow Paper's subdenominations and its inverse elements.
+    ethereum = read("ethereum-yellow-paper-shanghai-2025")[0].text
+    assert "10^12 Szabo 10^15 Finney 10^18 Ether" in ethereum and "δ^−1" in ethereum
+    # A footnote's own leading marker starts its line: nothing to set apart.
+    assert paragraphs_with("nist-sp-800-207-zero-trust-architecture", "Part of the concepts defined")[0].text[0] == "3"
+
+
 def test_two_column_reading_order():
     ijsr = paragraphs_with("ijsr-2024-prostate-ihc-article", "A case-control retrospective study was conducted")
     assert ijsr and "formalin-fixed paraffin-embedded tissue blocks" in ijsr[0].text and ijsr[0].page == 2
