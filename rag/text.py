@@ -145,7 +145,8 @@ def numbers_in(text: str) -> set[str]:
 # --- SQuAD answer normalization -------------------------------------------------------------------
 
 _PUNCT = set(string.punctuation) | set("“”‘’–—…•")
-_WORD_JOINERS = set("-–—/")
+# A superscript mark ends a word too: "2020^1" is the year and footnote 1 (rag/readers/pdf.py), not 20201.
+_WORD_JOINERS = set("-–—/^")
 
 
 def normalize_answer(text: str) -> str:

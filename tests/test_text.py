@@ -5,6 +5,7 @@ def test_normalize_answer_treats_number_words_and_digits_alike():
     assert normalize_answer("Twenty-two soldiers") == normalize_answer("22 soldiers") == "22 soldiers"
     assert normalize_answer("The U.S.-led coalition") == "us led coalition"
     assert normalize_answer("one hundred and fifty attacks") == "150 attacks"
+    assert normalize_answer("attacks in 2020^1 grabbed") == "attacks in 2020 1 grabbed"
     assert normalize_answer("1,000 fighters") == "1000 fighters"
     assert normalize_answer("an officer, the Army") == "officer army"
 
