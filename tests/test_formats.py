@@ -411,3 +411,36 @@ def test_a_heading_set_close_over_its_paragraph_is_a_heading_and_the_paragraph_b
 
     text = one_page_pdf_text(tmp_path, draw)
     assert text.startswith("# Budget summary\n\nThe table below lists the programme's costs")
+
+
+def test_a_ruled_table_row_drawn_without_inner_rules_is_split_at_the_columns_but_a_spanning_note_is_not(tmp_path):
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph as Para
+    from reportlab.platypus import SimpleDocTemplate, Table, TableStyle
+
+    rows = [
+        ["Biomarker", "Group", "Mild", "Mean % reactivity"],
+        ["PSA protein", "Benign", "4", "10"],
+        ["", "CaP", "2", "94"],  # drawn with no rules between its cells, as in a banded table
+        ["Values are percentages of the cases examined in each group.", "", "", ""],
+    ]
+    table = Table(rows, colWidths=[110, 90, 70, 120])
+    table.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.5, colors.black),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.5, colors.black),
+                ("LINEAFTER", (0, 0), (-2, 1), 0.5, colors.black),
+                ("SPAN", (0, 3), (-1, 3)),
+            ]
+        )
+    )
+    intro = Para("Table 2 gives the degree of staining for each marker.", getSampleStyleSheet()["Normal"])
+    SimpleDocTemplate(str(tmp_path / "table.pdf"), pagesize=A4).build([intro, table])
+    extracted, _ = paragraphs_of(tmp_path / "table.pdf")
+    lines = extracted.text.splitlines()
+    assert "PSA protein | Benign | 4 | 10" in lines
+    assert "CaP | 2 | 94" in lines
+    assert "Values are percentages of the cases examined in each group." in lines

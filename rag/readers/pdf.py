@@ -31,6 +31,7 @@ those neither has:
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import io
 import itertools
@@ -785,6 +786,38 @@ def _group_textboxes(self, laparams, boxes):
     return list(plane)
 
 
+def _table_rows(page, table) -> list[list[str]]:
+    """A ruled table's rows of cell texts. A row pdfplumber read as one cell across the table, its inner rules not
+    drawn (a banded table's "CaP 2 6 32 94"), is split where the other rows' rules mark the columns."""
+    edges = sorted({x for row in table.rows for cell in row.cells if cell for x in (cell[0], cell[2])})
+    rows = []
+    for row, texts in zip(table.rows, table.extract()):
+        cells = [_clean(t) for t in texts if t]
+        spans = [cell for cell in row.cells if cell]
+        if len(cells) == 1 and len(spans) == 1:
+            cells = _split_at_columns(page, spans[0], edges) or cells
+        rows.append(cells)
+    return rows
+
+
+def _split_at_columns(page, bbox, edges: list[float]) -> list[str] | None:
+    """The words inside ``bbox`` grouped by the column (between two ``edges``) each one's middle falls in, or
+    None unless they fall in two columns or more, each set apart from the next by more than a word's height: the
+    words of one sentence spanning the table stand a space apart."""
+    words = sorted(page.crop(bbox, strict=False).extract_words(), key=lambda w: (w["x0"], w["top"]))
+    columns: dict[int, list[dict]] = {}
+    for word in words:
+        columns.setdefault(bisect.bisect(edges, (word["x0"] + word["x1"]) / 2), []).append(word)
+    groups = [columns[k] for k in sorted(columns)]
+    if len(groups) < 2:
+        return None
+    for left, right in zip(groups, groups[1:]):
+        height = max(w["bottom"] - w["top"] for w in left + right)
+        if right[0]["x0"] - max(w["x1"] for w in left) <= height:
+            return None
+    return [_clean(" ".join(w["text"] for w in sorted(g, key=lambda w: (w["top"], w["x0"])))) for g in groups]
+
+
 def _layouts(data: bytes):
     """(LTPage, ruled tables, has images) for each page: pdfminer's layout analysis done, through pdfplumber,
     whose table finder reads the same page objects. A table is (x0, y0, x1, y1, rows of cell texts) in PDF
@@ -809,8 +842,7 @@ def _layouts(data: bytes):
             tables = []
             if page.rects or page.lines:
                 for found in page.find_tables():
-                    rows = [[_clean(c) for c in row if c] for row in found.extract()]
-                    rows = [r for r in rows if any(r)]
+                    rows = [r for r in _table_rows(page, found) if any(r)]
                     if len(rows) >= 2 and max(len(r) for r in rows) >= 2:
                         x0, top, x1, bottom = found.bbox
                         tables.append((x0, layout.height - bottom, x1, layout.height - top, rows))
