@@ -35,7 +35,8 @@ _FOLD = str.maketrans(
 
 def normalized(text: str, fold: bool) -> tuple[str, list[int]]:
     """``text`` NFKC-normalized with whitespace runs collapsed to one space (and, with ``fold``, quotes and
-    dashes folded, superscript marks and table cell separators dropped); with, for each output character, its offset in ``text``."""
+    dashes folded, superscript marks and table cell separators dropped); with, for each output character, its
+    offset in ``text``."""
     out: list[str] = []
     where: list[int] = []
     space = True

@@ -130,7 +130,7 @@ def _line_text(line) -> str:
             if isinstance(a, LTChar) and isinstance(b, LTChar):
                 if b.x0 - a.x1 - tracking < _word_gap(b):
                     continue
-        if id(item) in raised and i and id(items[i - 1]) not in raised and out and not out[-1][-1:].isspace():
+        if id(item) in raised and out and id(items[i - 1]) not in raised and not out[-1][-1:].isspace():
             out.append("^")
         out.append(text)
     return "".join(out)
