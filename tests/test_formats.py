@@ -444,3 +444,41 @@ def test_a_ruled_table_row_drawn_without_inner_rules_is_split_at_the_columns_but
     assert "PSA protein | Benign | 4 | 10" in lines
     assert "CaP | 2 | 94" in lines
     assert "Values are percentages of the cases examined in each group." in lines
+
+
+def test_a_header_cell_shaded_line_by_line_is_one_cell_not_a_row_per_line(tmp_path):
+    """Word shades each paragraph of a shaded cell with its own rectangle inside the cell's, in the same colour:
+    their edges do not show, and are no rules (NIST CSF 1.1's Table 1 read "Function | Function", "Unique |
+    Unique", "Identifier | Identifier" for its header row)."""
+    columns = [(72, 172), (172, 322), (322, 392)]
+    top, header_bottom, row_height = 700, 658, 18
+
+    def draw(c):
+        c.setFillColorRGB(0, 0, 0.5)
+        for x0, x1 in columns:
+            c.rect(x0, header_bottom, x1 - x0, top - header_bottom, stroke=0, fill=1)
+        for y in (686, 672, header_bottom):  # the first cell's three lines, each shaded on its own
+            c.rect(76, y, 92, 14, stroke=0, fill=1)
+        c.setFillColorRGB(1, 1, 1)
+        c.setFont("Helvetica-Bold", 10)
+        for text, y in (("Category", 690), ("Unique", 676), ("Identifier", 662)):
+            c.drawString(78, y, text)
+        c.drawString(176, 690, "Category")
+        c.drawString(326, 690, "Count")
+        c.setFillColorRGB(0, 0, 0)
+        c.setFont("Helvetica", 10)
+        rows = [("ID.AM", "Asset Management", "6"), ("ID.SC", "Supply Chain Risk Management", "5")]
+        for k, row in enumerate(rows):
+            for (x0, _), text in zip(columns, row):
+                c.drawString(x0 + 4, header_bottom - (k + 1) * row_height + 5, text)
+        c.setLineWidth(0.5)
+        bottom = header_bottom - len(rows) * row_height
+        for y in [top, header_bottom] + [header_bottom - (k + 1) * row_height for k in range(len(rows))]:
+            c.line(72, y, 392, y)
+        for x in (72, 172, 322, 392):
+            c.line(x, top, x, bottom)
+
+    lines = one_page_pdf_text(tmp_path, draw).splitlines()
+    assert "Category Unique Identifier | Category | Count" in lines
+    assert "ID.SC | Supply Chain Risk Management | 5" in lines
+    assert not any(line.startswith("Unique") for line in lines)

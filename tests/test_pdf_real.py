@@ -154,7 +154,15 @@ def test_table_rows_keep_their_cells_together_one_table_one_paragraph_each_row_a
     assert "CaP | 4 | 6 | 30 | 92" in rows
     [csf] = paragraphs_with("nist-cybersecurity-framework-1-1", "ID.RM | Risk Management Strategy")
     assert csf.page == 30 and "|" not in (csf.section or "")
-    assert "ID.SC | Supply Chain Risk Management" in [csf.text[s:e] for s, e in sentence_spans(csf.text)]
+    csf_rows = [csf.text[s:e] for s, e in sentence_spans(csf.text)]
+    assert "ID.SC | Supply Chain Risk Management" in csf_rows
+    # Header cells shaded line by line (a rectangle per line inside the cell's, the same colour) stay one cell.
+    assert csf_rows[:2] == [
+        "Function Unique Identifier | Function | Category Unique Identifier | Category",
+        "ID | Identify | ID.AM | Asset Management",
+    ]
+    [zta] = paragraphs_with("nist-sp-800-207-zero-trust-architecture", "Immediate deployment |")
+    assert "• Lack of a common framework and vocabulary for ZTA • Perception that ZTA conflicts" in zta.text
 
 
 def test_a_list_is_one_paragraph_with_the_line_leading_into_it():

@@ -23,7 +23,8 @@ those neither has:
   NFKC (ligatures, compatibility characters), soft hyphens removed, a line-end hyphen joined unless
   the document writes that compound with its hyphen elsewhere ("end-to-end"), "as- yet" gaps likewise; in
   capitals ("GOR-" "SUCH") only where the document writes the joined word elsewhere;
-* tables: ruled ones from pdfplumber; otherwise lines outside running text side by side on shared
+* tables: ruled ones from pdfplumber, by the rules that show (a shading rectangle inside a larger one of its
+  colour draws none); otherwise lines outside running text side by side on shared
   baselines, three rows or more; either way one row a paragraph, "cell | cell | cell";
 * headings: a box set larger than the body, a short bold one, or a short bold, italic or small-caps first
   line over its paragraph, is a "# " line.
@@ -41,6 +42,8 @@ import statistics
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from rag.readers.base import Extracted, ReadError
 from rag.readers.ocr import OcrLine, ocr_page, tesseract_available
@@ -63,6 +66,8 @@ _UNMAPPED_GLYPH = re.compile(r"\(cid:\d+\)")
 _HYPHEN_GAP = re.compile(r"(\w+)- (\w[\w-]*)")
 # A Tesseract line box over the font size: measured 0.93-0.96 on 8, 11 and 13 pt Helvetica scanned at 200 dpi.
 OCR_SIZE_RATIO = 0.95
+# Points by which a shading rectangle may stick out of the one it lies in (Word's cell and paragraph shading).
+FILL_TOLERANCE = 0.5
 
 
 @dataclass
@@ -818,6 +823,39 @@ def _split_at_columns(page, bbox, edges: list[float]) -> list[str] | None:
     return [_clean(" ".join(w["text"] for w in sorted(g, key=lambda w: (w["top"], w["x0"])))) for g in groups]
 
 
+def _hidden_fills(rects: list[dict]) -> set[tuple[float, float, float, float]]:
+    """The filled, unstroked rectangles that lie inside a larger one of the same colour: nothing of them shows
+    on the page, so their edges are no rules. Word shades each paragraph of a shaded cell this way, and
+    pdfplumber would cut the cell at every line of a "Function / Unique / Identifier" header."""
+    groups: dict[str, list[dict]] = {}
+    for r in rects:
+        if r.get("fill") and not r.get("stroke"):
+            groups.setdefault(repr(r.get("non_stroking_color")), []).append(r)
+    hidden = set()
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        box = np.array([[r["x0"], r["top"], r["x1"], r["bottom"]] for r in group])
+        lo, hi = (
+            box[:, None, :2] >= box[None, :, :2] - FILL_TOLERANCE,
+            box[:, None, 2:] <= box[None, :, 2:] + FILL_TOLERANCE,
+        )
+        area = (box[:, 2] - box[:, 0]) * (box[:, 3] - box[:, 1])
+        inside = lo.all(axis=2) & hi.all(axis=2) & (area[None, :] > area[:, None])
+        hidden.update(tuple(b) for b, covered in zip(box.tolist(), inside.any(axis=1)) if covered)
+    return hidden
+
+
+def _without_hidden_fills(page):
+    """The page as pdfplumber's table finder should see it: without the rectangles _hidden_fills names."""
+    hidden = _hidden_fills(page.rects)
+    if not hidden:
+        return page
+    return page.filter(
+        lambda obj: obj.get("object_type") != "rect" or (obj["x0"], obj["top"], obj["x1"], obj["bottom"]) not in hidden
+    )
+
+
 def _layouts(data: bytes):
     """(LTPage, ruled tables, has images) for each page: pdfminer's layout analysis done, through pdfplumber,
     whose table finder reads the same page objects. A table is (x0, y0, x1, y1, rows of cell texts) in PDF
@@ -841,8 +879,9 @@ def _layouts(data: bytes):
             layout = page.layout
             tables = []
             if page.rects or page.lines:
-                for found in page.find_tables():
-                    rows = [r for r in _table_rows(page, found) if any(r)]
+                ruled = _without_hidden_fills(page)
+                for found in ruled.find_tables():
+                    rows = [r for r in _table_rows(ruled, found) if any(r)]
                     if len(rows) >= 2 and max(len(r) for r in rows) >= 2:
                         x0, top, x1, bottom = found.bbox
                         tables.append((x0, layout.height - bottom, x1, layout.height - top, rows))
