@@ -49,3 +49,35 @@ def test_a_name_the_question_states_is_known():
         )
         == set()
     )
+
+
+WORDED = (
+    "The league dominated Baltic trade for three centuries and declined in the 15th century. The chain would control "
+    "more than half of the market. Sunday opening returns from noon to 5 p.m.; two thirds of branches keep their hours."
+)
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "It controlled Baltic trade for about 300 years.",  # three centuries
+        "Its power faded in the 1400s.",  # the 15th century
+        "It would hold over 50% of the market.",  # more than half
+        "Sunday hours are 12 to 5 p.m.",  # noon
+        "67% of branches keep their hours.",  # two thirds
+    ],
+)
+def test_numbers_the_paragraph_says_in_words_are_stated(claim):
+    assert lacking(claim, ParagraphDetails.of(WORDED, ASKED)) == set()
+
+
+@pytest.mark.parametrize(
+    "claim, missing",
+    [
+        ("It controlled Baltic trade for 200 years.", {"200"}),
+        ("Its power faded in the 1500s.", {"1500"}),
+        ("It would hold 60% of the market.", {"60"}),
+    ],
+)
+def test_a_number_other_than_the_one_said_in_words_is_lacking(claim, missing):
+    assert lacking(claim, ParagraphDetails.of(WORDED, ASKED)) == missing

@@ -7,6 +7,8 @@ be compared by rule, so the rule leaves alone what real models reword, and the c
 
 - numbers written in words ("two times a day" for "twice daily", "three reasons");
 - a number rounded from the paragraph's ("about 1,600" for 1,612): fewer significant digits, within 5%;
+- a number the paragraph says in other words ("over 50%" for more than half, "12" for noon, "300 years" for three
+  centuries, "the 1400s" for the 15th century): those words count as that number;
 - an abbreviation of a phrase of the paragraph ("MFA" for multi-factor authentication, "GB" for gigabytes,
   "kWh" for kilowatt-hour), or a capitalized phrase spelling out an abbreviation the paragraph uses.
 """
@@ -16,11 +18,31 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.text import CAPITALIZED_WORD, content_terms, names_in, numbers_in
+from rag.text import CAPITALIZED_WORD, content_terms, names_in, number_words_to_digits, numbers_in
 
 # "about 1,600" for 1,612: a rounded number within this share of the paragraph's.
 ROUNDING_TOLERANCE = 0.05
 _WRITTEN_NUMBER = re.compile(r"(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?")
+
+
+# What a paragraph says in words that a claim may say in digits: "more than half" (over 50%), "noon" (12), "a
+# dozen", "twice", "three centuries" (300 years), "the 15th century" (the 1400s). Plain English, any report.
+_PARTS = {"half": 50, "halves": 50, "third": 100 / 3, "thirds": 100 / 3, "quarter": 25, "quarters": 25}
+_PART = re.compile(r"\b(?:(\d+)[\s-]+)?(" + "|".join(_PARTS) + r")\b", re.IGNORECASE)
+_NAMED = {"noon": 12, "midday": 12, "midnight": 12, "dozen": 12, "twice": 2, "thrice": 3, "double": 2, "triple": 3}
+_NAMED_NUMBER = re.compile(r"\b(" + "|".join(_NAMED) + r")\b", re.IGNORECASE)
+_SPAN_OF_YEARS = re.compile(r"\b(\d+)\s+(centuries|decades)\b", re.IGNORECASE)
+_CENTURY = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)[\s-]+century\b", re.IGNORECASE)
+
+
+def implied_numbers(text: str) -> set[str]:
+    """The numbers a text states in words that numbers_in does not read as numbers, as digit strings."""
+    digits = number_words_to_digits(text)
+    found = {str(round(int(m.group(1) or 1) * _PARTS[m.group(2).lower()])) for m in _PART.finditer(digits)}
+    found |= {str(_NAMED[m.group(1).lower()]) for m in _NAMED_NUMBER.finditer(text)}
+    found |= {str(int(n) * (100 if unit.lower() == "centuries" else 10)) for n, unit in _SPAN_OF_YEARS.findall(digits)}
+    found |= {str((int(n) - 1) * 100) for n in _CENTURY.findall(digits) if int(n) > 1}
+    return found
 
 
 def _significant(number: str) -> int:
@@ -84,7 +106,7 @@ class ParagraphDetails:
     def of(cls, text: str, asked: set[str]) -> "ParagraphDetails":
         """The paragraph's details; ``asked``: the question's content terms (a name it states is known)."""
         return cls(
-            numbers_in(text),
+            numbers_in(text) | implied_numbers(text),
             set(content_terms(text)) | asked,
             [w.lower() for w in _WORD_PARTS.findall(text)],
             {t.lower() for t in re.findall(r"\b[A-Z]{2,}s?\b", text)},
