@@ -117,6 +117,29 @@ def test_an_unsupported_clause_goes_and_the_rest_of_its_sentence_stays():
     assert text == "Metoprolol succinate is a long-acting form. [1]"
 
 
+class SubjectChecker(WordChecker):
+    """As WordChecker, but doubts a claim that opens with a pronoun, as the trained checker does."""
+
+    def support(self, question, claims, passages):
+        found = super().support(question, claims, passages)
+        return np.array([0.0 if c.split()[0].lower() in ("it", "they") else p for c, p in zip(claims, found)])
+
+
+def test_a_sentence_opening_with_a_pronoun_is_read_with_the_sentence_before_it():
+    check = Verifier(lambda: SubjectChecker(), None, verifier()._embed, verifier()._sentence_vectors)
+    reply = "Metoprolol succinate is a long-acting form [1]. It is taken once a day [1]."
+    text, _, _, report = check.verify("How is succinate taken?", reply, evidence(LONG, SHORT))
+    assert text == "Metoprolol succinate is a long-acting form. [1] It is taken once a day. [1]"
+    assert [(c.verdict, c.reason) for c in report.claims] == [
+        ("kept", ""),
+        ("kept", "read with the sentence before it"),
+    ]
+    reply = "Metoprolol succinate is a long-acting form [1]. It cures migraines in children [1]."
+    text, _, _, report = check.verify("How is succinate taken?", reply, evidence(LONG, SHORT))
+    assert text == "Metoprolol succinate is a long-acting form. [1]"
+    assert [c.verdict for c in report.claims] == ["kept", "removed"]
+
+
 def test_a_list_of_nouns_is_one_claim():
     reply = "Metoprolol succinate is a long-acting form taken once a day, and tartrate twice [1]."
     _, _, _, report = verifier().verify("How?", reply, evidence(LONG, SHORT))

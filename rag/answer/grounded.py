@@ -191,6 +191,9 @@ def _rule_support(claim: str, claim_vec: np.ndarray, paragraph: Paragraph, sente
     return float((sentence_vecs @ claim_vec).max())
 
 
+# A sentence whose subject is the sentence before it ("It also judged the fix inadequate.") is read with it.
+_OPENS_WITH_PRONOUN = re.compile(r"(?:it|its|they|their|them|this|these|he|his|she|her)\b", re.IGNORECASE)
+
 RECITE_CANDIDATES = 2  # other paragraphs a claim is tried on when its own citation does not hold it
 
 # A claim that quotes its paragraph word for word is supported by it: the paragraph says exactly that. Short
@@ -463,8 +466,10 @@ class Verifier:
         retry = [
             c
             for c in range(1, len(claims))
-            if claims[c].joiner
-            and claims[c - 1].sentence == claims[c].sentence
+            if (
+                (claims[c].joiner and claims[c - 1].sentence == claims[c].sentence)
+                or (claims[c - 1].sentence == claims[c].sentence - 1 and _OPENS_WITH_PRONOUN.match(claims[c].text))
+            )
             and claims[c].check.verdict == "removed"
             and claims[c].check.reason == _UNSUPPORTED
             and claims[c - 1].support is not None
@@ -472,7 +477,12 @@ class Verifier:
         retry = [c for c in retry if not lacking(claims[c].text, details[claims[c - 1].support.paragraph_index])]
         if not retry:
             return
-        joined = [f"{claims[c - 1].text.rstrip('.')}{claims[c].joiner}{claims[c].text}" for c in retry]
+        joined = [
+            f"{claims[c - 1].text.rstrip('.')}{claims[c].joiner}{claims[c].text}"
+            if claims[c].joiner
+            else f"{claims[c - 1].text.rstrip()} {claims[c].text}"
+            for c in retry
+        ]
         found = checker.support(
             question, joined, [paragraphs[claims[c - 1].support.paragraph_index].text for c in retry]
         )
@@ -484,7 +494,7 @@ class Verifier:
             u.check.probability, u.check.paragraph, u.check.reason = (
                 p,
                 paragraphs[i].id,
-                "read with the clause before it",
+                "read with the clause before it" if u.joiner else "read with the sentence before it",
             )
             hold(c, i, p)
 
