@@ -482,3 +482,35 @@ def test_a_header_cell_shaded_line_by_line_is_one_cell_not_a_row_per_line(tmp_pa
     assert "Category Unique Identifier | Category | Count" in lines
     assert "ID.SC | Supply Chain Risk Management | 5" in lines
     assert not any(line.startswith("Unique") for line in lines)
+
+
+def test_an_unruled_table_with_its_header_set_apart_keeps_one_row_a_line_and_wrapped_cells_whole(tmp_path):
+    """The Yellow Paper's fee schedule: the header row stands further from the first row than the rows from each
+    other, which is no sign of rows that wrap (it read as one row of all the names and all the values); a cell's
+    text that wraps onto a line of its own stays in its row."""
+    rows = [
+        ("Gzero", "0", "Nothing paid for operations of the zero set."),
+        ("Gbase", "2", "Amount of gas to pay for operations of the set"),
+        (None, None, "named base in every block."),
+        ("Glow", "5", "Amount of gas to pay for operations of the low set."),
+        ("Gmid", "8", "Amount of gas to pay for operations of the middle set."),
+        ("Ghigh", "10", "Amount of gas to pay for operations of the high set."),
+    ]
+
+    def draw(c):
+        c.setFont("Helvetica", 10)
+        c.drawString(72, 740, "The fee schedule is a tuple of values, one for each operation the machine may run.")
+        c.setFont("Helvetica-Bold", 10)
+        for x, text in ((80, "Name"), (180, "Value"), (230, "Description")):
+            c.drawString(x, 712, text)
+        c.setFont("Helvetica", 10)
+        for k, row in enumerate(rows):
+            for x, text in zip((80, 180, 230), row):
+                if text:
+                    c.drawString(x, 694 - 11 * k, text)
+
+    lines = one_page_pdf_text(tmp_path, draw).splitlines()
+    assert "Name | Value | Description" in lines
+    assert "Gzero | 0 | Nothing paid for operations of the zero set." in lines
+    assert "Gbase | 2 | Amount of gas to pay for operations of the set named base in every block." in lines
+    assert "Ghigh | 10 | Amount of gas to pay for operations of the high set." in lines

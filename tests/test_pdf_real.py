@@ -161,6 +161,14 @@ def test_table_rows_keep_their_cells_together_one_table_one_paragraph_each_row_a
         "Function Unique Identifier | Function | Category Unique Identifier | Category",
         "ID | Identify | ID.AM | Asset Management",
     ]
+    # An unruled table whose header stands apart: a row a line, a wrapped description kept in its row.
+    fees = read("ethereum-yellow-paper-shanghai-2025")[0].text.splitlines()
+    assert "Gzero | 0 Nothing paid for operations of the set Wzero." in fees
+    assert (
+        "Gsreset | 2900 Paid for an SSTORE operation when the storage value’s zeroness remains unchanged or is set to zero."
+        in fees
+    )
+    assert "FParis | 15537394" in fees
     [zta] = paragraphs_with("nist-sp-800-207-zero-trust-architecture", "Immediate deployment |")
     assert "• Lack of a common framework and vocabulary for ZTA • Perception that ZTA conflicts" in zta.text
 

@@ -570,12 +570,15 @@ def _tables(boxes: list[_Box], vocabulary: set[str]) -> list[_Box]:
         return boxes
 
     for run in runs:
-        run = _merge_wrapped_rows(run)
+        run = _join_continued_cells(_merge_wrapped_rows(run))
         members = {id(ln) for row in run for ln in row}
         owners = [b for b in boxes if any(id(ln) in members for ln in b.lines)]
         first = min(b.order for b in owners)
         table = _Box([ln for row in run for ln in row], 0, 0, 0, 0, first, kind="table")
-        table.row_cells = [[_join_lines([ln.text for ln in cell], vocabulary) for cell in _cells(row)] for row in run]
+        table.row_cells = [
+            [_join_lines([ln.text for ln in sorted(cell, key=lambda ln: -ln.y1)], vocabulary) for cell in _cells(row)]
+            for row in run
+        ]
         kept = []
         for b in boxes:
             if b.order == first and b in owners:
@@ -618,9 +621,13 @@ def _ruled_tables(boxes: list[_Box], tables: list) -> list[_Box]:
 
 def _merge_wrapped_rows(run: list[list[_Line]]) -> list[list[_Line]]:
     gaps = [min(ln.y0 for ln in a) - max(ln.y1 for ln in b) for a, b in zip(run, run[1:])]
-    if not gaps or max(gaps) < 1.6 * max(min(gaps), 0.5) or max(gaps) - min(gaps) < 2:
+    # The widest space under the first row is a header set apart (by a rule, a little more air), no sign of rows
+    # that wrap: the body's spacing decides. (The Yellow Paper's fee schedule read as a header and one row of 28
+    # names and 28 values.)
+    body = gaps[1:] if len(gaps) > 2 and gaps[0] == max(gaps) else gaps
+    if not body or max(body) < 1.6 * max(min(body), 0.5) or max(body) - min(body) < 2:
         return run
-    cut = (min(gaps) + max(gaps)) / 2
+    cut = (min(body) + max(body)) / 2
     merged = [list(run[0])]
     for gap, row in zip(gaps, run[1:]):
         if gap < cut:
@@ -628,6 +635,22 @@ def _merge_wrapped_rows(run: list[list[_Line]]) -> list[list[_Line]]:
         else:
             merged.append(list(row))
     return merged
+
+
+def _join_continued_cells(run: list[list[_Line]]) -> list[list[_Line]]:
+    """A row of one line that carries on the last cell of the row above joins that row: it starts in lower case,
+    no further left than that cell, and the cell's last line does not end a sentence (the fee schedule's "Paid for
+    an SSTORE operation when the storage value's zeroness remains unchanged or" / "is set to zero.")."""
+    joined: list[list[_Line]] = []
+    for row in run:
+        if joined and len(row) == 1 and row[0].text[:1].islower():
+            cells = _cells(joined[-1])
+            last = min(cells[-1], key=lambda ln: ln.y0)
+            if len(cells) >= 2 and row[0].x0 >= cells[-1][0].x0 - 1 and not _SENTENCE_END.search(last.text):
+                joined[-1] = joined[-1] + row
+                continue
+        joined.append(list(row))
+    return joined
 
 
 def _split_box(box: _Box, column: float | None, vocabulary: set[str]) -> list[tuple[str, bool]]:
