@@ -61,10 +61,16 @@ def compounds(text: str) -> list[str]:
     return [c.lower() for c in found if any(ch.isdigit() or ch in "./:" for ch in c)]
 
 
+# Words joined by underscores: a subscript typed in a question ("G_transaction") or an identifier ("max_tokens").
+# A PDF prints a subscript without one ("Gtransaction"), so the parts run together are a term as well.
+_UNDERSCORED = re.compile(r"[^\W_]+(?:_[^\W_]+)+")
+
+
 def search_terms(text: str) -> list[str]:
     """The vocabulary of BM25: content terms plus each joined identifier whole, so that "ID.SC" matches the
     paragraph stating ID.SC above one merely saying "ID" and "SC" apart."""
-    return content_terms(text) + compounds(text)
+    run_together = [stem(m.group(0).replace("_", "").lower()) for m in _UNDERSCORED.finditer(text)]
+    return content_terms(text) + compounds(text) + run_together
 
 
 # --- names ---------------------------------------------------------------------------------------

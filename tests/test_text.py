@@ -40,3 +40,10 @@ def test_compounds_are_codes_not_hyphenated_words():
     text = "ID.SC and M-19-17 (etcd 3.4.3, ISO/IEC 27001:2013) in al-Rasafa, a well-known e-mail"
     assert compounds(text) == ["id.sc", "m-19-17", "3.4.3", "iso/iec", "27001:2013"]
     assert {"id", "sc", "id.sc"} <= set(search_terms("the identifier ID.SC?"))
+
+
+def test_a_subscript_typed_with_an_underscore_matches_the_word_a_pdf_prints():
+    from rag.text import search_terms
+
+    asked, printed = set(search_terms("What is G_transaction?")), set(search_terms("Gtransaction | 21000"))
+    assert asked & printed and {"g", "transact"} <= asked  # its parts still count alone
