@@ -514,3 +514,27 @@ def test_an_unruled_table_with_its_header_set_apart_keeps_one_row_a_line_and_wra
     assert "Gzero | 0 | Nothing paid for operations of the zero set." in lines
     assert "Gbase | 2 | Amount of gas to pay for operations of the set named base in every block." in lines
     assert "Ghigh | 10 | Amount of gas to pay for operations of the high set." in lines
+
+
+def test_a_table_caption_set_below_its_table_heads_the_table_not_the_text_after_it(tmp_path):
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph as Para
+    from reportlab.platypus import SimpleDocTemplate, Table, TableStyle
+
+    styles = getSampleStyleSheet()
+    table = Table([["Line item", "2023", "2024"], ["Staff", "1,200", "1,350"], ["Travel", "300", "280"]])
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black)]))
+    story = [
+        Para("The programme's costs are set out below for the two years of the grant.", styles["Normal"]),
+        table,
+        Para("Table 1: Costs by line item", styles["Normal"]),
+        Para("Travel fell in the second year as more meetings were held online than planned.", styles["Normal"]),
+    ]
+    SimpleDocTemplate(str(tmp_path / "caption.pdf"), pagesize=A4).build(story)
+    extracted, paragraphs = paragraphs_of(tmp_path / "caption.pdf")
+    lines = [line for line in extracted.text.splitlines() if line]
+    assert lines.index("# Table 1: Costs by line item") == lines.index("Line item | 2023 | 2024") - 1
+    [row] = [p for p in paragraphs if "Staff | 1,200 | 1,350" in p.text]
+    assert row.section == "Table 1: Costs by line item"

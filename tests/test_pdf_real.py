@@ -161,6 +161,11 @@ def test_table_rows_keep_their_cells_together_one_table_one_paragraph_each_row_a
         "Function Unique Identifier | Function | Category Unique Identifier | Category",
         "ID | Identify | ID.AM | Asset Management",
     ]
+    # A caption set below its table (NIST's style) or above it heads that table's rows, not the text after it.
+    assert csf.section == "Table 1: Function and Category Unique Identifiers"
+    [core] = paragraphs_with("nist-cybersecurity-framework-1-1", "ID.AM-1: Physical devices and systems")
+    assert core.section == "Table 2: Framework Core"
+    assert table.section == "Table 2: Degree of staining of for PSA, P63 and BCL-2 protein expression."
     # An unruled table whose header stands apart: a row a line, a wrapped description kept in its row.
     fees = read("ethereum-yellow-paper-shanghai-2025")[0].text.splitlines()
     assert "Gzero | 0 Nothing paid for operations of the set Wzero." in fees

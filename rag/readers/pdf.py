@@ -26,6 +26,7 @@ those neither has:
 * tables: ruled ones from pdfplumber, by the rules that show (a shading rectangle inside a larger one of its
   colour draws none); otherwise lines outside running text side by side on shared
   baselines, three rows or more; either way one row a paragraph, "cell | cell | cell";
+* a table's caption ("Table 2: Framework Core"), set just above or below it, is the heading over its rows;
 * headings: a box set larger than the body, a short bold one, or a short bold, italic or small-caps first
   line over its paragraph, is a "# " line.
 """
@@ -593,6 +594,67 @@ def _tables(boxes: list[_Box], vocabulary: set[str]) -> list[_Box]:
     return boxes
 
 
+# "Table 2: Framework Core", "Table 3. Costs", "Exhibit 4 — ...", "Table 1" alone; not "Table 1 shows ...".
+_TABLE_CAPTION = re.compile(r"^(?:Table|TABLE|Exhibit|EXHIBIT)\s+[A-Z]?\d+[a-z]?(?:\s*[.:—–-](?:\s|$)|$)")
+CAPTION_CHARS = 250
+# How far (in the caption's line heights) a caption may stand from the table it labels.
+CAPTION_GAP_LINES = 3
+
+
+def _extent(box: _Box) -> tuple[float, float, float, float]:
+    if box.lines:
+        return (
+            min(ln.x0 for ln in box.lines),
+            min(ln.y0 for ln in box.lines),
+            max(ln.x1 for ln in box.lines),
+            max(ln.y1 for ln in box.lines),
+        )
+    return box.x0, box.y0, box.x1, box.y1
+
+
+def _caption_lines(box: _Box) -> list[_Line]:
+    """A table caption's lines at the start of a box: its first line, and the next while a line wraps onto it
+    (reaches the box's right edge, no sentence ended) close under it. pdfminer may group a caption with the
+    paragraph after it, or across the table from it."""
+    left, right = min(ln.x0 for ln in box.lines), max(ln.x1 for ln in box.lines)
+    lines = [box.lines[0]]
+    for ln in box.lines[1:]:
+        last = lines[-1]
+        wraps = last.x1 >= right - 0.1 * (right - left) and not _SENTENCE_END.search(last.text)
+        close = last.y0 - ln.y1 <= 0.5 * (last.y1 - last.y0)
+        if not (wraps and close) or sum(len(c.text) for c in lines) + len(ln.text) > CAPTION_CHARS:
+            break
+        lines.append(ln)
+    return lines
+
+
+def _captions_over_tables(boxes: list[_Box]) -> list[_Box]:
+    """A table's caption ("Table 2: Framework Core"), set just above or just below it, becomes the heading its
+    rows stand under, placed before them. Set below (NIST's style), it headed the text that follows instead, and
+    the table's rows did not say which table they are."""
+    tables = [b for b in boxes if b.kind == "table"]
+    for box in [
+        b for b in boxes if b.kind in ("body", "heading") and b.lines and _TABLE_CAPTION.match(b.lines[0].text)
+    ]:
+        lines = _caption_lines(box)
+        caption = _Box(lines, 0, 0, 0, 0, box.order, box.size, box.bold, "heading")
+        _, cy0, _, cy1 = _extent(caption)
+        height = max(ln.y1 - ln.y0 for ln in lines)
+        labelled = []
+        for table in tables:
+            _, ty0, _, ty1 = _extent(table)
+            gap = max(ty0 - cy1, cy0 - ty1)  # the table above the caption, or below it
+            if 0 <= gap <= CAPTION_GAP_LINES * height:
+                labelled.append((gap, table.order, table))
+        if not labelled:
+            continue
+        table = min(labelled, key=lambda found: found[:2])[2]
+        box.lines = box.lines[len(lines) :]
+        boxes = [b for b in boxes if b is not box or b.lines]
+        boxes.insert(boxes.index(table), caption)
+    return boxes
+
+
 def _ruled_tables(boxes: list[_Box], tables: list) -> list[_Box]:
     """Tables pdfplumber found from their rules replace the lines inside them, at the first such line's place."""
     for x0, y0, x1, y1, rows in tables:
@@ -961,7 +1023,7 @@ def read_pdf(data: bytes) -> Extracted:
     for page_no, (_, boxes) in enumerate(pages, start=1):
         boxes = _split_at_headings(_split_at_note_rules(boxes), body_size)
         _classify(boxes, body_size)
-        boxes = _tables(_ruled_tables(boxes, ruled[page_no - 1]), vocabulary)
+        boxes = _captions_over_tables(_tables(_ruled_tables(boxes, ruled[page_no - 1]), vocabulary))
         multi = [b.x1 - b.x0 for b in boxes if b.kind == "body" and len(b.lines) >= 3]
         column = statistics.median(multi) if multi else None
         for box in boxes:
