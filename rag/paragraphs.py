@@ -256,17 +256,52 @@ def paragraph_sentences(paragraph: Paragraph) -> list[SentenceKey]:
 FOOTNOTE = "Footnote"
 
 
+# A note numbered N ("3 Part of the concepts defined in OASIS XACML 2.0") and the marker "^N" the PDF reader put
+# where the body refers to it ("... policy enforcement point (PEP).^3"; rag/readers/pdf.py).
+_NOTE_NUMBER = re.compile(r"^(\d{1,3})\s")
+_MARKS = re.compile(r"\^[\d,−–-]+")
+NOTE_LOOKBACK = 40  # paragraphs searched back for the marker (a note follows the paragraph it interrupts)
+NOTE_CONTEXT_CHARS = 300
+
+
+def _referring_sentence(body: list[Paragraph], number: str) -> str | None:
+    """The body sentence, up to the note's marker, of the nearest paragraph before the note that marks it."""
+    mark = re.compile(rf"\^{number}(?![\d])")
+    for q in reversed(body[-NOTE_LOOKBACK:]):
+        found = list(mark.finditer(q.text))
+        if not found:
+            continue
+        at = found[-1].start()
+        # From its sentence's start, or from the marker before it: "2023.^1 Travel fell" is not split as a sentence.
+        start = max(
+            [0] + [s for s, _ in sentence_spans(q.text) if s < at] + [m.end() for m in _MARKS.finditer(q.text, 0, at)]
+        )
+        said = " ".join(_MARKS.sub("", q.text[start:at]).split())
+        if len(said) > NOTE_CONTEXT_CHARS:  # its end, from a word's start
+            said = said[-NOTE_CONTEXT_CHARS:].split(" ", 1)[-1]
+        return said or None
+    return None
+
+
 def mark_footnotes(paragraphs: list[Paragraph], footnotes: Sequence[tuple[int, int]]) -> list[Paragraph]:
-    """A paragraph that starts inside a footnote is marked as one in its section ("Footnote — 2.1 Tenets"):
-    the analyst sees it is a note, and a question about "the footnote" finds it."""
+    """A paragraph that starts inside a footnote is marked as one in its section ("Footnote — 2.1 Tenets"), with
+    the sentence whose marker it explains where the body marks it ("Footnote — 2 Zero Trust Basics — “Access is
+    granted through a policy decision point (PDP) and corresponding policy enforcement point (PEP).”"): the analyst
+    sees it is a note and what it annotates, and a question about "the footnote" on that point finds it."""
     if not footnotes:
         return paragraphs
     starts = [s for s, _ in footnotes]
-    out = []
+    out: list[Paragraph] = []
+    body: list[Paragraph] = []
     for p in paragraphs:
         i = bisect.bisect_right(starts, p.start) - 1
         if i >= 0 and p.start < footnotes[i][1]:
-            p = dataclasses.replace(p, section=f"{FOOTNOTE} — {p.section}" if p.section else FOOTNOTE)
+            section = f"{FOOTNOTE} — {p.section}" if p.section else FOOTNOTE
+            number = _NOTE_NUMBER.match(p.text)
+            said = _referring_sentence(body, number.group(1)) if number else None
+            p = dataclasses.replace(p, section=f"{section} — “{said}”" if said else section)
+        else:
+            body.append(p)
         out.append(p)
     return out
 

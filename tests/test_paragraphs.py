@@ -199,3 +199,19 @@ def test_a_paragraph_running_over_a_page_keeps_where_and_the_store_keeps_it_too(
     assert second.page_at(0) == 1 and second.page_at(len(second.text) - 1) == 2
     stored = _paragraph_from(_chunk_metadata(Chunk(second, 0, second.start, second.end, second.text)), second.text)
     assert stored == second
+
+
+def test_a_note_is_marked_with_the_sentence_whose_marker_it_explains():
+    from rag.paragraphs import FOOTNOTE, mark_footnotes
+
+    text = (
+        "# Costs\n\nStaff costs rose in 2023.^1 Travel fell by a third.^2\n\n"
+        "1 Includes two posts filled in March.\n\n2 See the travel policy.\n\n3 A note nothing marks.\n"
+    )
+    paragraphs = split_paragraphs(text, "r.pdf")
+    notes = [(text.index(n), text.index(n) + len(n)) for n in ("1 Includes", "2 See the", "3 A note")]
+    marked = {p.text[:1]: p.section for p in mark_footnotes(paragraphs, notes)}
+    assert marked["S"] == "Costs"  # the body is no note
+    assert marked["1"] == f"{FOOTNOTE} — Costs — “Staff costs rose in 2023.”"
+    assert marked["2"] == f"{FOOTNOTE} — Costs — “Travel fell by a third.”"
+    assert marked["3"] == f"{FOOTNOTE} — Costs"

@@ -120,6 +120,10 @@ def test_footnotes_are_their_own_paragraphs():
     assert note13.text.startswith("13 Miss. Code Ann.") and note13.section.startswith(FOOTNOTE)
     tenet = paragraphs_with("nist-sp-800-207-zero-trust-architecture", "reported active attacks, etc.")[0]
     assert not (tenet.section or "").startswith(FOOTNOTE)
+    # With the sentence whose marker it explains ("... enforcement point (PEP).^3"): what it is a note on.
+    assert note[0].section.endswith(
+        "“Access is granted through a policy decision point (PDP) and corresponding policy enforcement point (PEP).”"
+    )
 
 
 def test_a_first_line_indent_starts_a_paragraph_but_a_hanging_indent_does_not():
