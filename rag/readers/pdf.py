@@ -69,6 +69,7 @@ _HYPHEN_GAP = re.compile(r"(\w+)- (\w[\w-]*)")
 OCR_SIZE_RATIO = 0.95
 # Points by which a shading rectangle may stick out of the one it lies in (Word's cell and paragraph shading).
 FILL_TOLERANCE = 0.5
+FILL_BATCH = 512
 
 
 @dataclass
@@ -921,13 +922,15 @@ def _hidden_fills(rects: list[dict]) -> set[tuple[float, float, float, float]]:
         if len(group) < 2:
             continue
         box = np.array([[r["x0"], r["top"], r["x1"], r["bottom"]] for r in group])
-        lo, hi = (
-            box[:, None, :2] >= box[None, :, :2] - FILL_TOLERANCE,
-            box[:, None, 2:] <= box[None, :, 2:] + FILL_TOLERANCE,
-        )
         area = (box[:, 2] - box[:, 0]) * (box[:, 3] - box[:, 1])
-        inside = lo.all(axis=2) & hi.all(axis=2) & (area[None, :] > area[:, None])
-        hidden.update(tuple(b) for b, covered in zip(box.tolist(), inside.any(axis=1)) if covered)
+        for at in range(0, len(box), FILL_BATCH):  # a chart's thousands of bars: memory stays bounded
+            part = box[at : at + FILL_BATCH]
+            inside = (
+                (part[:, None, :2] >= box[None, :, :2] - FILL_TOLERANCE).all(axis=2)
+                & (part[:, None, 2:] <= box[None, :, 2:] + FILL_TOLERANCE).all(axis=2)
+                & (area[None, :] > area[at : at + FILL_BATCH, None])
+            )
+            hidden.update(tuple(b) for b, covered in zip(part.tolist(), inside.any(axis=1)) if covered)
     return hidden
 
 
