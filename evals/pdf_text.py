@@ -25,11 +25,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's rag, not an installed one
 
+from rag.text import SUPERSCRIPT_MARK  # noqa: E402
+
 CORPUS = ROOT.parent / "shared" / "corpora" / "real-reports"
 
-# pypdf flattens superscripts ("10^18" reads "1018", footnote 1 after 2020 "20201"): the reader's "^" goes too.
+# pypdf flattens superscripts ("10^18" reads "1018", footnote 1 after 2020 "20201"): the reader's mark goes too.
 _FOLD = str.maketrans(
-    {"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-", "‐": "-", "^": None}
+    {"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-", "‐": "-", SUPERSCRIPT_MARK: None}
 )
 
 

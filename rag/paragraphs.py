@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from rag.text import LIST_ITEM, TABLE_CELL, sentence_spans
+from rag.text import LIST_ITEM, SUPERSCRIPT_MARK, TABLE_CELL, sentence_spans
 from rag.types import Chunk, Paragraph, SentenceKey
 
 # Bump when splitting or chunking changes: it is part of the index fingerprint.
@@ -259,14 +259,14 @@ FOOTNOTE = "Footnote"
 # A note numbered N ("3 Part of the concepts defined in OASIS XACML 2.0") and the marker "^N" the PDF reader put
 # where the body refers to it ("... policy enforcement point (PEP).^3"; rag/readers/pdf.py).
 _NOTE_NUMBER = re.compile(r"^(\d{1,3})\s")
-_MARKS = re.compile(r"\^[\d,−–-]+")
+_MARKS = re.compile(re.escape(SUPERSCRIPT_MARK) + r"[\d,−–-]+")
 NOTE_LOOKBACK = 40  # paragraphs searched back for the marker (a note follows the paragraph it interrupts)
 NOTE_CONTEXT_CHARS = 300
 
 
 def _referring_sentence(body: list[Paragraph], number: str) -> str | None:
     """The body sentence, up to the note's marker, of the nearest paragraph before the note that marks it."""
-    mark = re.compile(rf"\^{number}(?![\d])")
+    mark = re.compile(rf"{re.escape(SUPERSCRIPT_MARK)}{number}(?![\d])")
     for q in reversed(body[-NOTE_LOOKBACK:]):
         found = list(mark.finditer(q.text))
         if not found:

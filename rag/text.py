@@ -151,8 +151,10 @@ def numbers_in(text: str) -> set[str]:
 # --- SQuAD answer normalization -------------------------------------------------------------------
 
 _PUNCT = set(string.punctuation) | set("“”‘’–—…•")
-# A superscript mark ends a word too: "2020^1" is the year and footnote 1 (rag/readers/pdf.py), not 20201.
-_WORD_JOINERS = set("-–—/^")
+# What the PDF reader puts before superscript digits glued to a word or number (rag/readers/pdf.py): "2020^1" is
+# the year and footnote 1, not 20201. It ends a word like a hyphen.
+SUPERSCRIPT_MARK = "^"
+_WORD_JOINERS = set("-–—/") | {SUPERSCRIPT_MARK}
 
 
 def normalize_answer(text: str) -> str:

@@ -100,17 +100,20 @@ def repeats_itself(claim: str) -> bool:
 
 
 def build_messages(question: str, evidence: Sequence[ScoredParagraph]) -> list[Message]:
-    def inert(text: str) -> str:  # the fence cannot be closed, nor a label's quotes ended, from inside
-        return text.replace("<", "‹").replace(">", "›").replace('"', "”")
+    def fenced(text: str) -> str:  # the fence cannot be closed from inside
+        return text.replace("<", "‹").replace(">", "›")
+
+    def label_value(text: str) -> str:  # nor a label's quotes ended
+        return fenced(text).replace('"', "”")
 
     blocks = []
     for n, ev in enumerate(evidence, start=1):
         p = ev.paragraph
-        body = p.text.replace("<", "‹").replace(">", "›")
         # A section is the document's words too (a heading, or the sentence a footnote annotates).
-        label = f'source="{inert(p.source)}" paragraph="{p.number}"' + (
-            f' section="{inert(p.section)}"' if p.section else ""
+        label = f'source="{label_value(p.source)}" paragraph="{p.number}"' + (
+            f' section="{label_value(p.section)}"' if p.section else ""
         )
+        body = fenced(p.text)
         blocks.append(f"<passage {n} {label}>\n{body}\n</passage {n}>")
     user = "Evidence passages (quoted material):\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question}"
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]

@@ -48,6 +48,7 @@ import numpy as np
 
 from rag.readers.base import Extracted, ReadError
 from rag.readers.ocr import OcrLine, ocr_page, tesseract_available
+from rag.text import SUPERSCRIPT_MARK
 
 _PAGE_NUMBER = re.compile(
     r"^(page\s*)?\d{1,4}(\s*(of|/)\s*\d{1,4})?$|^[-–—]\s*\d{1,4}\s*[-–—]$|^[ivxlc]{1,6}$|^\d{1,2}[-–.]\d{1,3}$", re.I
@@ -138,7 +139,7 @@ def _line_text(line) -> str:
                 if b.x0 - a.x1 - tracking < _word_gap(b):
                     continue
         if id(item) in raised and out and id(items[i - 1]) not in raised and not out[-1][-1:].isspace():
-            out.append("^")
+            out.append(SUPERSCRIPT_MARK)
         out.append(text)
     return "".join(out)
 
@@ -576,7 +577,8 @@ def _tables(boxes: list[_Box], vocabulary: set[str]) -> list[_Box]:
         members = {id(ln) for row in run for ln in row}
         owners = [b for b in boxes if any(id(ln) in members for ln in b.lines)]
         first = min(b.order for b in owners)
-        table = _Box([ln for row in run for ln in row], 0, 0, 0, 0, first, kind="table")
+        table = _box_of([ln for row in run for ln in row], first)
+        table.kind = "table"
         table.row_cells = [
             [_join_lines([ln.text for ln in sorted(cell, key=lambda ln: -ln.y1)], vocabulary) for cell in _cells(row)]
             for row in run
@@ -600,17 +602,6 @@ _TABLE_CAPTION = re.compile(r"^(?:Table|TABLE|Exhibit|EXHIBIT)\s+[A-Z]?\d+[a-z]?
 CAPTION_CHARS = 250
 # How far (in the caption's line heights) a caption may stand from the table it labels.
 CAPTION_GAP_LINES = 3
-
-
-def _extent(box: _Box) -> tuple[float, float, float, float]:
-    if box.lines:
-        return (
-            min(ln.x0 for ln in box.lines),
-            min(ln.y0 for ln in box.lines),
-            max(ln.x1 for ln in box.lines),
-            max(ln.y1 for ln in box.lines),
-        )
-    return box.x0, box.y0, box.x1, box.y1
 
 
 def _caption_lines(box: _Box) -> list[_Line]:
@@ -638,13 +629,12 @@ def _captions_over_tables(boxes: list[_Box]) -> list[_Box]:
         b for b in boxes if b.kind in ("body", "heading") and b.lines and _TABLE_CAPTION.match(b.lines[0].text)
     ]:
         lines = _caption_lines(box)
-        caption = _Box(lines, 0, 0, 0, 0, box.order, box.size, box.bold, "heading")
-        _, cy0, _, cy1 = _extent(caption)
+        caption = _box_of(lines, box.order)
+        caption.kind = "heading"
         height = max(ln.y1 - ln.y0 for ln in lines)
         labelled = []
         for table in tables:
-            _, ty0, _, ty1 = _extent(table)
-            gap = max(ty0 - cy1, cy0 - ty1)  # the table above the caption, or below it
+            gap = max(table.y0 - caption.y1, caption.y0 - table.y1)  # the table above the caption, or below it
             if 0 <= gap <= CAPTION_GAP_LINES * height:
                 labelled.append((gap, table.order, table))
         if not labelled:
