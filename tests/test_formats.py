@@ -349,6 +349,50 @@ def test_a_widely_justified_line_keeps_its_word_order(tmp_path):
     assert "the damage Meanwhile, Iran-backed factions are strengthening bases" in text
 
 
+def justified(c, lines: list[str], y: float, x0: float = 72, x1: float = 400, size: float = 10, indent: float = 0):
+    """Lines set justified between x0 and x1 (the last one flush left), 12 pt apart from y down."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    for i, line in enumerate(lines):
+        left = x0 + (indent if i == 0 else 0)
+        text = c.beginText(left, y - 12 * i)
+        text.setFont("Helvetica", size)
+        if i < len(lines) - 1:
+            text.setWordSpace((x1 - left - stringWidth(line, "Helvetica", size)) / line.count(" "))
+        text.textLine(line)
+        c.drawText(text)
+
+
+def test_a_case_name_at_a_line_start_is_no_list_item_and_a_centered_line_ends_its_paragraph(tmp_path):
+    """ "v. Wade" and "n. 20" opening a line carry a sentence on (a lettered item is "a." or the letter after the
+    last item's); a docket line set centered over a justified paragraph is a paragraph of its own."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    def draw(c):
+        c.setFont("Helvetica", 10)
+        docket = "No. 19-1392. Argued December 1, 2021"
+        c.drawString(236 - stringWidth(docket, "Helvetica", 10) / 2, 720, docket)
+        justified(
+            c,
+            [
+                "The clinic challenged the Act in the District Court, alleging that it",
+                "violated the precedents of this Court, in particular Roe",
+                "v. Wade, 410 U. S. 113, and the later rulings that followed it; see",
+                "n. 20 of the opinion. The District Court granted summary judgment.",
+            ],
+            700,
+            indent=12,
+        )
+        justified(c, ["(a) The first question is what the Constitution says of the right claimed."], 640)
+        justified(c, ["(b) The second question is whether precedent settles the matter."], 620)
+
+    paragraphs = one_page_pdf_text(tmp_path, draw).split("\n\n")
+    assert paragraphs[0] == "No. 19-1392. Argued December 1, 2021"
+    assert paragraphs[1].startswith("The clinic challenged") and "Roe v. Wade, 410 U. S. 113" in paragraphs[1]
+    assert "see n. 20 of the opinion. The District Court granted summary judgment." in paragraphs[1]
+    assert [p[:3] for p in paragraphs[2:]] == ["(a)", "(b)"]
+
+
 def test_a_compound_broken_at_its_hyphen_keeps_it(tmp_path):
     """ "high-" + "quality" over a line end is a compound, "escal-" + "ation" a word broken in two: told apart by
     whether the parts are English words and the joined whole is not."""

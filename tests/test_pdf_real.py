@@ -135,6 +135,37 @@ def test_a_first_line_indent_starts_a_paragraph_but_a_hanging_indent_does_not():
     assert any("(core library) used in the manufacturing" in p.text for p in supplier)
 
 
+def test_a_line_opening_with_v_or_n_carries_the_sentence_on_but_lettered_items_start_paragraphs():
+    # "...in particular Roe" / "v. Wade, 410 U. S. 113, and Planned Parenthood of Southeastern Pa." / "v. Casey":
+    # a case name's "v." is no list item "v."; "(a)" ... "(e)" of the syllabus are.
+    [held] = paragraphs_with("scotus-dobbs-v-jackson-19-1392", "Roe v. Wade, 410 U. S. 113, and Planned Parenthood")
+    assert "Southeastern Pa. v. Casey, 505 U. S. 833. The District Court granted summary judgment" in held.text
+    assert (
+        paragraphs_with("scotus-dobbs-v-jackson-19-1392", "Pp. 9–11.")[0].text.count("n. 20; Bray v. Alexandria") == 1
+    )
+    syllabus = [p.text[:4] for p in read("scotus-dobbs-v-jackson-19-1392")[1] if p.page <= 8]
+    assert [t for t in syllabus if t[:1] == "(" and t[2:3] == ")" and t[1].isalpha()] == [
+        "(a) ",
+        "(b) ",
+        "(c) ",
+        "(d) ",
+        "(e) ",
+    ]
+    # "value" / "(v) and effective gas price (p)" in the Yellow Paper's prose.
+    assert paragraphs_with(
+        "ethereum-yellow-paper-shanghai-2025", "available gas (g), value (v) and effective gas price"
+    )
+
+
+def test_a_centered_line_over_justified_text_ends_its_paragraph():
+    [docket] = paragraphs_with("scotus-dobbs-v-jackson-19-1392", "Argued December 1, 2021")
+    assert docket.text.endswith("No. 19–1392. Argued December 1, 2021—Decided June 24, 2022") and docket.page == 1
+    # A displayed equation ends the Yellow Paper's paragraph under it.
+    assert paragraphs_with("ethereum-yellow-paper-shanghai-2025", "The execution of a valid transaction begins")[
+        0
+    ].text.startswith("The execution of a valid transaction begins")
+
+
 def test_a_paragraph_across_a_page_break_is_whole_with_its_first_page():
     tenet = paragraphs_with("nist-sp-800-207-zero-trust-architecture", "reported active attacks, etc.")[0]
     assert tenet.page == 15 and "These rules and attributes are based" in tenet.text  # runs on to p. 16

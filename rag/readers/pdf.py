@@ -56,7 +56,8 @@ _PAGE_NUMBER = re.compile(
 _TERMINAL = (".", "!", "?", ":", '"', "”", "’", ")", ";")
 _SENTENCE_END = re.compile(r"[.!?:][\"”’]?\s*$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u00ad\ufffe\uffff]")
-_BULLET = re.compile(r"^(?:[•▪◦●■□‣∙·*–-]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s")
+_BULLET = re.compile(r"^(?:[•▪◦●■□‣∙·*–-]|\(?\d{1,2}[.)])\s")
+_LETTER_ITEM = re.compile(r"^\(?([a-z])[.)]\s")
 _FOOTNOTE_START = re.compile(r"^\d{1,3}\s*\S")
 _NOTE_RULE = re.compile(r"^\s*[—–_-]{4,}\s*")
 _WORD = re.compile(r"\w+(?:-\w+)*")
@@ -706,50 +707,84 @@ def _join_continued_cells(run: list[list[_Line]]) -> list[list[_Line]]:
     return joined
 
 
-def _split_box(box: _Box, column: float | None, vocabulary: set[str]) -> list[tuple[str, bool]]:
+class _Items:
+    """Which lines open list items, in one document's reading order. A bullet or a number does; a lowercase
+    letter only as a list's first item ("a.", "(i)") or the next after the last letter item ("(b)" after
+    "(a)"): "v. Wade, 410 U. S. 113" and "n. 20; Bray v. ..." at a line's start carry a sentence on."""
+
+    def __init__(self) -> None:
+        self._last_letter = ""
+
+    def opens(self, text: str) -> bool:
+        m = _LETTER_ITEM.match(text)
+        if m is None:
+            return bool(_BULLET.match(text))
+        letter = m.group(1)
+        if letter in "ai" or (self._last_letter and ord(letter) == ord(self._last_letter) + 1):
+            self._last_letter = letter
+            return True
+        return False
+
+
+def _centered_lines(box: _Box) -> list[bool]:
+    """Which lines are set centered over the box's justified text (a case caption, a docket line: "No.
+    19–1392. Argued December 1, 2021"), clear of both edges by the same amount. Only in a box with justified
+    lines (two or more reaching its right edge): in a block that is all centered, its widest line sets the edges."""
+    inset = [(ln.x0 - box.x0, box.x1 - ln.x1) for ln in box.lines]
+    centered = [min(left, right) > ln.size and abs(left - right) < 1.0 for ln, (left, right) in zip(box.lines, inset)]
+    if sum(right < 0.5 * ln.size for ln, (_, right) in zip(box.lines, inset)) < 2:
+        return [False] * len(box.lines)
+    # A line of ragged text that starts where others do (a hanging indent) is centered only by chance.
+    starts = [ln.x0 for ln, c in zip(box.lines, centered) if not c]
+    return [c and all(abs(ln.x0 - x) >= 1.0 for x in starts) for ln, c in zip(box.lines, centered)]
+
+
+def _split_box(box: _Box, column: float | None, vocabulary: set[str], items: _Items) -> list[tuple[str, bool, bool]]:
     """A body box's lines as paragraphs, each with whether it may run on (its last line reaches the column's
-    right edge without ending a sentence). Split where a line ends a sentence well short of the box's
-    right edge, or where a list item starts."""
+    right edge without ending a sentence) and whether it is a list item. Split where a line ends a sentence
+    well short of the box's right edge, or where a list item starts."""
     paras: list[list[_Line]] = []
+    is_item: list[bool] = []
     width = box.x1 - box.x0
     # where most lines start: a first-line indent is to the right of it, a hanging indent's lines are at it
     margin = Counter(round(ln.x0) for ln in box.lines).most_common(1)[0][0]
+    centered = _centered_lines(box)
     prev: _Line | None = None
-    for ln in box.lines:
+    for i, ln in enumerate(box.lines):
+        item = items.opens(ln.text)
         new = (
             prev is None
-            or _BULLET.match(ln.text)
+            or item
+            # a centered line ends its paragraph ("No. 19–1392. Argued ..." over the syllabus's first one)
+            or (centered[i - 1] and not centered[i])
             or (prev.text.endswith(_TERMINAL) and prev.x1 < box.x1 - 0.15 * width)
             # a sentence end followed by a first-line indent ("...of the Court." / "   Abortion presents"), but
             # not a list item's hanging indent
-            or (
-                _SENTENCE_END.search(prev.text)
-                and ln.x0 - margin > 0.5 * ln.size
-                and not _BULLET.match(paras[-1][0].text)
-            )
+            or (_SENTENCE_END.search(prev.text) and ln.x0 - margin > 0.5 * ln.size and not is_item[-1])
             or abs(prev.size - ln.size) > 1.0
             # a short bold or italic heading over its paragraph, in one box
             or (prev.style and prev.style != ln.style and prev.x1 < box.x1 - 0.15 * width)
         )
         if new:
             paras.append([ln])
+            is_item.append(item)
         else:
             paras[-1].append(ln)
         prev = ln
     out = []
-    for i, lines in enumerate(paras):
+    for i, (lines, item) in enumerate(zip(paras, is_item)):
         text = _close_gaps(_join_lines([ln.text for ln in lines], vocabulary), vocabulary)
         if not text:
             continue
         heading_like = all(ln.style for ln in lines) and len(text) < 100 and not text.endswith(_TERMINAL)
         if heading_like and i + 1 < len(paras) and paras[i + 1][0].style != lines[0].style:
-            out.append(("# " + text, False))
+            out.append(("# " + text, False, False))
             continue
         last = lines[-1]
         full = (last.x1 - box.x0 >= 0.8 * column) if column else (len(lines) > 1 or len(text) > 40)
         if len(lines) > 1:
             full = full or last.x1 >= box.x1 - 0.15 * width
-        out.append((text, full and not text.endswith(_TERMINAL)))
+        out.append((text, full and not text.endswith(_TERMINAL), item))
     return out
 
 
@@ -1007,6 +1042,7 @@ def read_pdf(data: bytes) -> Extracted:
     vocabulary = {w.lower() for _, boxes in pages for b in boxes for ln in b.lines for w in _WORD.findall(ln.text)}
 
     blocks: list[_Block] = []  # in reading order; a body paragraph may still grow by joining
+    items = _Items()
     held: list[_Block] = []  # footnotes and labels waiting for the body paragraph they interrupt to end
 
     def flush_held() -> None:
@@ -1037,15 +1073,15 @@ def read_pdf(data: bytes) -> Extracted:
                 flush_held()
                 blocks.extend(_Block(" | ".join(cells), page_no, "table") for cells in box.row_cells)
                 continue
-            paras = _split_box(box, column, vocabulary)
+            paras = _split_box(box, column, vocabulary, items)
             label = len(paras) == 1 and len(box.lines) == 1 and len(paras[0][0]) < 40
-            for i, (para, open_end) in enumerate(paras):
+            for i, (para, open_end, item) in enumerate(paras):
                 last = blocks[-1] if blocks else None
                 if para.startswith("# "):
                     flush_held()
                     blocks.append(_Block(para, page_no, "heading"))
                     continue
-                running = i == 0 and last is not None and last.open and not _BULLET.match(para)
+                running = i == 0 and last is not None and last.open and not item
                 if running and label and not para[:1].islower():
                     # A figure label or a caption fragment between the halves of a paragraph: after it.
                     held.append(_Block(para, page_no, "body"))
