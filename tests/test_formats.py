@@ -365,7 +365,8 @@ def justified(c, lines: list[str], y: float, x0: float = 72, x1: float = 400, si
 
 def test_a_case_name_at_a_line_start_is_no_list_item_and_a_centered_line_ends_its_paragraph(tmp_path):
     """ "v. Wade" and "n. 20" opening a line carry a sentence on (a lettered item is "a." or the letter after the
-    last item's); a docket line set centered over a justified paragraph is a paragraph of its own."""
+    last item's), and so does "(24) weeks" (a number before a lower-case word after a line that ends no
+    sentence); a docket line set centered over a justified paragraph is a paragraph of its own."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     def draw(c):
@@ -376,20 +377,21 @@ def test_a_case_name_at_a_line_start_is_no_list_item_and_a_centered_line_ends_it
             c,
             [
                 "The clinic challenged the Act in the District Court, alleging that it",
-                "violated the precedents of this Court, in particular Roe",
-                "v. Wade, 410 U. S. 113, and the later rulings that followed it; see",
-                "n. 20 of the opinion. The District Court granted summary judgment.",
+                "violated the precedents of this Court, as it held in the case of Roe",
+                "v. Wade, 410 U. S. 113, and the limit it set there at twenty-four",
+                "(24) weeks of gestation, as the opinion of the Court says in its",
+                "n. 20 of the opinion. The District Court ruled for the clinic.",
             ],
             700,
             indent=12,
         )
-        justified(c, ["(a) The first question is what the Constitution says of the right claimed."], 640)
-        justified(c, ["(b) The second question is whether precedent settles the matter."], 620)
+        justified(c, ["(a) The first question is what the Constitution says."], 640)
+        justified(c, ["(b) The second is whether precedent settles it."], 620)
 
     paragraphs = one_page_pdf_text(tmp_path, draw).split("\n\n")
     assert paragraphs[0] == "No. 19-1392. Argued December 1, 2021"
     assert paragraphs[1].startswith("The clinic challenged") and "Roe v. Wade, 410 U. S. 113" in paragraphs[1]
-    assert "see n. 20 of the opinion. The District Court granted summary judgment." in paragraphs[1]
+    assert "twenty-four (24) weeks of gestation, as the opinion of the Court says in its n. 20 of the" in paragraphs[1]
     assert [p[:3] for p in paragraphs[2:]] == ["(a)", "(b)"]
 
 

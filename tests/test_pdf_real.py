@@ -151,6 +151,9 @@ def test_a_line_opening_with_v_or_n_carries_the_sentence_on_but_lettered_items_s
         "(d) ",
         "(e) ",
     ]
+    # "...greater than fifteen" / (a page break) / "(15) weeks.”": a number before a lower-case word carries on.
+    [statute] = paragraphs_with("scotus-dobbs-v-jackson-19-1392", "These legitimate interests justify")
+    assert "has been determined to be greater than fifteen (15) weeks.” Miss. Code Ann." in statute.text
     # "value" / "(v) and effective gas price (p)" in the Yellow Paper's prose.
     assert paragraphs_with(
         "ethereum-yellow-paper-shanghai-2025", "available gas (g), value (v) and effective gas price"

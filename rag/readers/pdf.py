@@ -56,7 +56,8 @@ _PAGE_NUMBER = re.compile(
 _TERMINAL = (".", "!", "?", ":", '"', "”", "’", ")", ";")
 _SENTENCE_END = re.compile(r"[.!?:][\"”’]?\s*$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u00ad\ufffe\uffff]")
-_BULLET = re.compile(r"^(?:[•▪◦●■□‣∙·*–-]|\(?\d{1,2}[.)])\s")
+_BULLET = re.compile(r"^[•▪◦●■□‣∙·*–-]\s")
+_NUMBER_ITEM = re.compile(r"^\(?\d{1,2}[.)]\s")
 _LETTER_ITEM = re.compile(r"^\(?([a-z])[.)]\s")
 _FOOTNOTE_START = re.compile(r"^\d{1,3}\s*\S")
 _NOTE_RULE = re.compile(r"^\s*[—–_-]{4,}\s*")
@@ -708,22 +709,25 @@ def _join_continued_cells(run: list[list[_Line]]) -> list[list[_Line]]:
 
 
 class _Items:
-    """Which lines open list items, in one document's reading order. A bullet or a number does; a lowercase
-    letter only as a list's first item ("a.", "(i)") or the next after the last letter item ("(b)" after
-    "(a)"): "v. Wade, 410 U. S. 113" and "n. 20; Bray v. ..." at a line's start carry a sentence on."""
+    """Which lines open list items, in one document's reading order. A bullet does. A number does unless it
+    carries on a sentence in lower case: "(15) weeks.”" on a new page after "...greater than fifteen", "2)
+    hosting the resource" after "...between 1) the subject and". A lowercase letter does only as a list's
+    first item ("a.", "(i)") or the next after the last letter item ("(b)" after "(a)"): "v. Wade, 410 U. S.
+    113" and "n. 20; Bray v. ..." at a line's start carry a sentence on, after "Pa." as after "Roe"."""
 
     def __init__(self) -> None:
         self._last_letter = ""
 
-    def opens(self, text: str) -> bool:
-        m = _LETTER_ITEM.match(text)
-        if m is None:
-            return bool(_BULLET.match(text))
-        letter = m.group(1)
-        if letter in "ai" or (self._last_letter and ord(letter) == ord(self._last_letter) + 1):
-            self._last_letter = letter
-            return True
-        return False
+    def opens(self, text: str, after_sentence: bool) -> bool:
+        if letter := _LETTER_ITEM.match(text):
+            letter = letter.group(1)
+            if letter in "ai" or (self._last_letter and ord(letter) == ord(self._last_letter) + 1):
+                self._last_letter = letter
+                return True
+            return False
+        if number := _NUMBER_ITEM.match(text):
+            return after_sentence or not text[number.end() :][:1].islower()
+        return bool(_BULLET.match(text))
 
 
 def _centered_lines(box: _Box) -> list[bool]:
@@ -739,10 +743,13 @@ def _centered_lines(box: _Box) -> list[bool]:
     return [c and all(abs(ln.x0 - x) >= 1.0 for x in starts) for ln, c in zip(box.lines, centered)]
 
 
-def _split_box(box: _Box, column: float | None, vocabulary: set[str], items: _Items) -> list[tuple[str, bool, bool]]:
+def _split_box(
+    box: _Box, column: float | None, vocabulary: set[str], items: _Items, running: bool
+) -> list[tuple[str, bool, bool]]:
     """A body box's lines as paragraphs, each with whether it may run on (its last line reaches the column's
     right edge without ending a sentence) and whether it is a list item. Split where a line ends a sentence
-    well short of the box's right edge, or where a list item starts."""
+    well short of the box's right edge, or where a list item starts. ``running``: the paragraph before the box
+    may run on into it."""
     paras: list[list[_Line]] = []
     is_item: list[bool] = []
     width = box.x1 - box.x0
@@ -751,7 +758,9 @@ def _split_box(box: _Box, column: float | None, vocabulary: set[str], items: _It
     centered = _centered_lines(box)
     prev: _Line | None = None
     for i, ln in enumerate(box.lines):
-        item = items.opens(ln.text)
+        item = items.opens(
+            ln.text, after_sentence=not running if prev is None else bool(_SENTENCE_END.search(prev.text))
+        )
         new = (
             prev is None
             or item
@@ -1073,7 +1082,7 @@ def read_pdf(data: bytes) -> Extracted:
                 flush_held()
                 blocks.extend(_Block(" | ".join(cells), page_no, "table") for cells in box.row_cells)
                 continue
-            paras = _split_box(box, column, vocabulary, items)
+            paras = _split_box(box, column, vocabulary, items, running=bool(blocks) and blocks[-1].open)
             label = len(paras) == 1 and len(box.lines) == 1 and len(paras[0][0]) < 40
             for i, (para, open_end, item) in enumerate(paras):
                 last = blocks[-1] if blocks else None
