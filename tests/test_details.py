@@ -7,7 +7,9 @@ from rag.text import content_terms
 
 PASSAGE = (
     "The randomized study followed 1,612 software engineers in 2021. Admins must use multi-factor authentication. "
-    "The new cell stores 310 watt-hours per kilogram; its cost per kilowatt-hour is unchanged. Logs use SIEM tools."
+    "The new cell stores 310 watt-hours per kilogram; its cost per kilowatt-hour is unchanged. Logs use SIEM tools. "
+    "It enrolled patients with heart failure and reduced ejection fraction. Waits fell in the second quarter, and "
+    "the nine Sentinel MR2 aircraft will be replaced."
 )
 
 ASKED = set(content_terms("What did the study find?"))
@@ -21,6 +23,9 @@ ASKED = set(content_terms("What did the study find?"))
         "It stores 310 Wh/kg at the same cost per kWh.",  # unit symbols
         "Logs go to Security Information and Event Management tools.",  # spelled out: the paragraph says SIEM
         "It had three reasons and a one-click report button.",  # numbers in words: the checker reads them
+        "It enrolled HFrEF patients.",  # an abbreviation passing over "and"
+        "Waits fell in Q2.",  # a quarter by its number
+        "The Sentinel MR2s go.",  # an abbreviation's plural
     ],
 )
 def test_details_reworded_are_left_to_the_checker(claim):
@@ -35,6 +40,8 @@ def test_details_reworded_are_left_to_the_checker(claim):
         ("It ran in 2022.", {"2022"}),
         ("Admins must use FBI tools.", {"fbi"}),  # no phrase of the paragraph abbreviates to it
         ("The study was run by Stanford.", {"stanford"}),
+        ("Waits fell in Q3.", {"q3"}),  # the paragraph says the second quarter
+        ("It enrolled HFpEF patients.", {"hfpef"}),
     ],
 )
 def test_details_the_paragraph_lacks_are_named(claim, missing):

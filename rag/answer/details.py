@@ -75,9 +75,14 @@ def _rounds_to(claimed: str, stated: set[str]) -> bool:
 _WORD_PARTS = re.compile(r"[^\W\d_]+")
 
 
+# Words an abbreviation may pass over ("HFrEF": heart failure and reduced ejection fraction).
+_PASSED_OVER = frozenset({"of", "and", "for", "the", "on", "in", "to", "with", "a", "an"})
+
+
 def _abbreviates(token: str, words: list[str]) -> bool:
-    """Whether ``token`` ("MFA", "GB", "kWh") abbreviates consecutive words: each word gives its first letter
-    and at most one more, in order ("kilo-watt hour", "giga-bytes")."""
+    """Whether ``token`` ("MFA", "GB", "kWh", "HFrEF") abbreviates consecutive words: each word gives its first
+    letter and at most one more, in order ("kilo-watt hour", "giga-bytes"); a short function word between two
+    of them may give none ("heart failure with reduced ejection fraction")."""
     letters = token.lower()
 
     def match(k: int, w: int, used: int) -> bool:
@@ -85,7 +90,11 @@ def _abbreviates(token: str, words: list[str]) -> bool:
         if k == len(letters):
             return used > 0
         if used == 0:
-            return w < len(words) and words[w][:1] == letters[k] and match(k + 1, w, 1)
+            if w >= len(words):
+                return False
+            if words[w][:1] == letters[k] and match(k + 1, w, 1):
+                return True
+            return k > 0 and words[w] in _PASSED_OVER and match(k, w + 1, 0)
         if used == 1:
             word = words[w]
             if any(word[j] == letters[k] and match(k + 1, w, 2) for j in range(1, len(word))):
@@ -127,6 +136,19 @@ def _looks_abbreviated(word: str) -> bool:
     return len(word) <= 6 and (sum(ch.isupper() for ch in word) >= 2 or len(word) <= 3)
 
 
+_PERIOD = re.compile(r"([QH])([1-4])")
+_ORDINALS = ("first", "second", "third", "fourth")
+
+
+def _names_a_period(word: str, words: list[str]) -> bool:
+    """ "Q2" or "H1" where the paragraph says "second quarter" or "first half"."""
+    m = _PERIOD.fullmatch(word)
+    if m is None or (m.group(1) == "H" and m.group(2) > "2"):
+        return False
+    said = (_ORDINALS[int(m.group(2)) - 1], "quarter" if m.group(1) == "Q" else "half")
+    return any(pair == said for pair in zip(words, words[1:]))
+
+
 # Words an abbreviation skips ("Department of Energy" is DOE, "Research and Development" R&D or RD).
 _SKIPPED = re.compile(r"(?:\s+|-|\s+(?:of|and|for|the|on|in|to|&)\s+)")
 
@@ -137,7 +159,14 @@ def _explained_names(claim: str, names: set[str], paragraph: ParagraphDetails) -
     found = [(m.group(0), m.start(), m.end()) for m in CAPITALIZED_WORD.finditer(claim)]
     for word, _, _ in found:
         terms = set(content_terms(word)) & names
-        if terms and _looks_abbreviated(word) and _abbreviates(word.removesuffix("s"), paragraph.words):
+        if not terms or not _looks_abbreviated(word):
+            continue
+        single = word.removesuffix("s")
+        if (
+            _abbreviates(single, paragraph.words)
+            or single.lower() in paragraph.terms  # "MR2s" for the paragraph's "MR2"
+            or _names_a_period(single, paragraph.words)  # "Q2" for "the second quarter"
+        ):
             explained |= terms
     # "Multi-Factor Authentication" where the paragraph says "MFA": a run of capitalized words whose initials
     # (with their hyphenated parts') form one of the paragraph's abbreviations.
