@@ -73,6 +73,7 @@ OCR_SIZE_RATIO = 0.95
 # Points by which a shading rectangle may stick out of the one it lies in (Word's cell and paragraph shading).
 FILL_TOLERANCE = 0.5
 FILL_BATCH = 512
+OUTLINE_LABEL_CHARS = 4
 
 
 @dataclass
@@ -738,9 +739,13 @@ def _centered_lines(box: _Box) -> list[bool]:
     centered = [min(left, right) > ln.size and abs(left - right) < 1.0 for ln, (left, right) in zip(box.lines, inset)]
     if sum(right < 0.5 * ln.size for ln, (_, right) in zip(box.lines, inset)) < 2:
         return [False] * len(box.lines)
-    # A line of ragged text that starts where others do (a hanging indent) is centered only by chance.
+    # A line of ragged text that starts where others do (a hanging indent) is centered only by chance. An outline
+    # label ("II", "A 1", "b") stays with the paragraph it numbers: alone it would be a paragraph of nothing.
     starts = [ln.x0 for ln, c in zip(box.lines, centered) if not c]
-    return [c and all(abs(ln.x0 - x) >= 1.0 for x in starts) for ln, c in zip(box.lines, centered)]
+    return [
+        c and len(ln.text.strip()) > OUTLINE_LABEL_CHARS and all(abs(ln.x0 - x) >= 1.0 for x in starts)
+        for ln, c in zip(box.lines, centered)
+    ]
 
 
 def _split_box(
