@@ -155,6 +155,8 @@ _PUNCT = set(string.punctuation) | set("“”‘’–—…•")
 # the year and footnote 1, not 20201. It ends a word like a hyphen.
 SUPERSCRIPT_MARK = "^"
 _WORD_JOINERS = set("-–—/") | {SUPERSCRIPT_MARK}
+# A sentence ends at its stop, closing quotes and brackets, and the note it calls ("design.^12 CaP and ...").
+_SENTENCE_END = re.compile(r"[.!?…]+[\"”’')\]]*(?:" + re.escape(SUPERSCRIPT_MARK) + r"[\d,–-]*\d)?(?=\s+)")
 
 
 def normalize_answer(text: str) -> str:
@@ -174,7 +176,6 @@ _ABBREVIATIONS = frozenset(
     "mar apr jun jul aug sep sept oct nov dec al approx est dept univ".split()
 )
 _NUMBERING_ABBREVIATIONS = frozenset("no nos fig vol art p pp".split())  # abbreviations only before a number
-_SENTENCE_END = re.compile(r"[.!?…]+[\"”’')\]]*(?=\s+)")
 
 
 # A list item's marker at the start of a line ("- ", "• ", "3. ", "2) "); a table row's cell separator.

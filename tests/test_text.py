@@ -23,6 +23,17 @@ def test_sentences_respect_abbreviations_and_quotes():
     assert sentences[-1] == "Then U.S. forces came."
 
 
+def test_a_sentence_ends_after_the_note_its_stop_calls():
+    # The PDF reader marks superscript note numbers with "^": "design.^12 CaP ..." is two sentences, the mark
+    # with the first; a mark inside a sentence ("2020^1") is no end.
+    text = "The gland's design varies.^12 CaP and BPH are among these.^13,14 It rose in 2020^1 and fell."
+    assert [text[s:e] for s, e in sentence_spans(text)] == [
+        "The gland's design varies.^12",
+        "CaP and BPH are among these.^13,14",
+        "It rose in 2020^1 and fell.",
+    ]
+
+
 def test_content_terms_stem_and_drop_stopwords():
     assert content_terms("How many soldiers were killed in the attacks?") == ["soldier", "kill", "attack"]
     assert content_terms("ISIS’s attacks") == content_terms("ISIS attacks")
