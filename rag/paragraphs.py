@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from rag.text import LIST_ITEM, SUPERSCRIPT_MARK, TABLE_CELL, sentence_spans
+from rag.text import LIST_ITEM, NOTE_MARK, SUPERSCRIPT_MARK, TABLE_CELL, sentence_spans
 from rag.types import Chunk, Paragraph, SentenceKey
 
 # Bump when splitting or chunking changes: it is part of the index fingerprint.
@@ -259,7 +259,6 @@ FOOTNOTE = "Footnote"
 # A note numbered N ("3 Part of the concepts defined in OASIS XACML 2.0") and the marker "^N" the PDF reader put
 # where the body refers to it ("... policy enforcement point (PEP).^3"; rag/readers/pdf.py).
 _NOTE_NUMBER = re.compile(r"^(\d{1,3})\s")
-_MARKS = re.compile(re.escape(SUPERSCRIPT_MARK) + r"[\d,−–-]+")
 NOTE_LOOKBACK = 40  # paragraphs searched back for the marker (a note follows the paragraph it interrupts)
 NOTE_CONTEXT_CHARS = 300
 
@@ -274,9 +273,11 @@ def _referring_sentence(body: list[Paragraph], number: str) -> str | None:
         at = found[-1].start()
         # From its sentence's start, or from the marker before it: "2023.^1 Travel fell" is not split as a sentence.
         start = max(
-            [0] + [s for s, _ in sentence_spans(q.text) if s < at] + [m.end() for m in _MARKS.finditer(q.text, 0, at)]
+            [0]
+            + [s for s, _ in sentence_spans(q.text) if s < at]
+            + [m.end() for m in NOTE_MARK.finditer(q.text, 0, at)]
         )
-        said = " ".join(_MARKS.sub("", q.text[start:at]).split())
+        said = " ".join(NOTE_MARK.sub("", q.text[start:at]).split())
         if len(said) > NOTE_CONTEXT_CHARS:  # its end, from a word's start
             said = said[-NOTE_CONTEXT_CHARS:].split(" ", 1)[-1]
         return said or None

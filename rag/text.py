@@ -155,8 +155,10 @@ _PUNCT = set(string.punctuation) | set("“”‘’–—…•")
 # the year and footnote 1, not 20201. It ends a word like a hyphen.
 SUPERSCRIPT_MARK = "^"
 _WORD_JOINERS = set("-–—/") | {SUPERSCRIPT_MARK}
+# The mark with the note numbers it calls: "^12", "^13,14", "^3–5".
+NOTE_MARK = re.compile(re.escape(SUPERSCRIPT_MARK) + r"[\d,−–-]*\d")
 # A sentence ends at its stop, closing quotes and brackets, and the note it calls ("design.^12 CaP and ...").
-_SENTENCE_END = re.compile(r"[.!?…]+[\"”’')\]]*(?:" + re.escape(SUPERSCRIPT_MARK) + r"[\d,–-]*\d)?(?=\s+)")
+_SENTENCE_END = re.compile(r"[.!?…]+[\"”’')\]]*(?:" + NOTE_MARK.pattern + r")?(?=\s+)")
 
 
 def normalize_answer(text: str) -> str:
