@@ -271,7 +271,7 @@ def _referring_sentence(body: list[Paragraph], number: str) -> str | None:
         if not found:
             continue
         at = found[-1].start()
-        # From its sentence's start, or from the marker before it: "2023.^1 Travel fell" is not split as a sentence.
+        # From its sentence's start, or from a marker before it in that sentence ("rose in 2020^1 and fell in 2021^2").
         start = max(
             [0]
             + [s for s, _ in sentence_spans(q.text) if s < at]
