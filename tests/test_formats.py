@@ -395,6 +395,41 @@ def test_a_case_name_at_a_line_start_is_no_list_item_and_a_centered_line_ends_it
     assert [p[:3] for p in paragraphs[2:]] == ["(a)", "(b)"]
 
 
+def test_a_slide_background_and_footer_bars_make_no_table_and_the_footer_goes(tmp_path):
+    """A slide deck paints each slide's background as a page-sized rectangle, and its footer on two coloured
+    bars: the table finder took the slide for a table, its footer for a row ("Jane Roe | Passwords Now")."""
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "slides.pdf"
+    width, height = 363, 272
+    c = canvas.Canvas(str(path), pagesize=(width, height), invariant=1)
+    for title, body in [
+        ("Overview", "Why passwords fail"),
+        ("The Problem", "Users reuse passwords across sites"),
+        ("Common Fixes", "Expiry intervals and complexity rules"),
+    ]:
+        c.setFillColorRGB(1, 1, 1)
+        c.rect(0, 0, width, height, fill=1, stroke=0)
+        c.setFillColorRGB(0, 0, 0)
+        c.rect(0, 0, width / 2, 10, fill=1, stroke=0)
+        c.setFillColorRGB(0.2, 0.2, 0.7)
+        c.rect(width / 2, 0, width / 2, 10, fill=1, stroke=0)
+        c.setFillColorRGB(1, 1, 1)
+        c.setFont("Helvetica", 6)
+        c.drawString(120, 3, "Jane Roe")
+        c.drawString(220, 3, "Passwords Now")
+        c.setFillColorRGB(0, 0, 0)
+        c.setFont("Helvetica-Bold", 14)
+        c.drawString(14, 240, title)
+        c.setFont("Helvetica", 11)
+        c.drawString(50, 200, body)
+        c.showPage()
+    c.save()
+    text = extract(path, path.read_bytes()).text
+    assert "Jane Roe" not in text and "Passwords Now" not in text and " | " not in text
+    assert "Users reuse passwords across sites" in text
+
+
 def test_a_compound_broken_at_its_hyphen_keeps_it(tmp_path):
     """ "high-" + "quality" over a line end is a compound, "escal-" + "ation" a word broken in two: told apart by
     whether the parts are English words and the joined whole is not."""

@@ -103,6 +103,12 @@ def test_running_headers_page_numbers_and_stamps_are_dropped():
     # The DOI stamp printed up the margin of every page does not creep into the body (tenet 4, p. 15).
     tenet = paragraphs_with("nist-sp-800-207-zero-trust-architecture", "reported active attacks, etc.")[0]
     assert tenet.text.startswith("4. Access to resources is determined by dynamic policy")
+    # A slide deck's footer, on bars over a page-sized background the table finder took for a table.
+    slides, slide_paragraphs = read("bsidesdfw-2016-sms-otp-slides")
+    assert "Poffenberger |" not in slides.text and "AaronPoffenberger" not in slides.text
+    # Each slide's title heads its text.
+    [worse] = [p for p in slide_paragraphs if "it’s worse than nothing" in p.text]
+    assert worse.section == "“SMS OTP is Better than Nothing”"
 
 
 def test_footnotes_are_their_own_paragraphs():

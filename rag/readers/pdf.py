@@ -73,6 +73,7 @@ OCR_SIZE_RATIO = 0.95
 # Points by which a shading rectangle may stick out of the one it lies in (Word's cell and paragraph shading).
 FILL_TOLERANCE = 0.5
 FILL_BATCH = 512
+BACKGROUND_SHARE = 0.95
 OUTLINE_LABEL_CHARS = 4
 
 
@@ -973,9 +974,22 @@ def _hidden_fills(rects: list[dict]) -> set[tuple[float, float, float, float]]:
     return hidden
 
 
+def _page_backgrounds(page) -> set[tuple[float, float, float, float]]:
+    """Filled rectangles as large as the page: its background (a slide's), whose edges are the page's own. With
+    a slide's footer bars they made a table of the whole slide, its footer a row of it."""
+    return {
+        (r["x0"], r["top"], r["x1"], r["bottom"])
+        for r in page.rects
+        if r.get("fill")
+        and r["x1"] - r["x0"] >= BACKGROUND_SHARE * page.width
+        and r["bottom"] - r["top"] >= BACKGROUND_SHARE * page.height
+    }
+
+
 def _without_hidden_fills(page):
-    """The page as pdfplumber's table finder should see it: without the rectangles _hidden_fills names."""
-    hidden = _hidden_fills(page.rects)
+    """The page as pdfplumber's table finder should see it: without the rectangles _hidden_fills names and the
+    page's background."""
+    hidden = _hidden_fills(page.rects) | _page_backgrounds(page)
     if not hidden:
         return page
     return page.filter(
