@@ -75,8 +75,9 @@ def _rounds_to(claimed: str, stated: set[str]) -> bool:
 _WORD_PARTS = re.compile(r"[^\W\d_]+")
 
 
-# Words an abbreviation may pass over ("HFrEF": heart failure and reduced ejection fraction).
-_PASSED_OVER = frozenset({"of", "and", "for", "the", "on", "in", "to", "with", "a", "an"})
+# Words an abbreviation may pass over ("DOE": Department of Energy; "HFrEF": heart failure with reduced ejection
+# fraction).
+_PASSED_OVER = ("of", "and", "for", "the", "on", "in", "to", "with")
 
 
 def _abbreviates(token: str, words: list[str]) -> bool:
@@ -149,8 +150,8 @@ def _names_a_period(word: str, words: list[str]) -> bool:
     return any(pair == said for pair in zip(words, words[1:]))
 
 
-# Words an abbreviation skips ("Department of Energy" is DOE, "Research and Development" R&D or RD).
-_SKIPPED = re.compile(r"(?:\s+|-|\s+(?:of|and|for|the|on|in|to|&)\s+)")
+# What may stand between the capitalized words an abbreviation spells out ("Research and Development": R&D or RD).
+_SKIPPED = re.compile(r"(?:\s+|-|\s+(?:" + "|".join((*_PASSED_OVER, "&")) + r")\s+)")
 
 
 def _explained_names(claim: str, names: set[str], paragraph: ParagraphDetails) -> set[str]:

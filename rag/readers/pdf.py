@@ -73,7 +73,9 @@ OCR_SIZE_RATIO = 0.95
 # Points by which a shading rectangle may stick out of the one it lies in (Word's cell and paragraph shading).
 FILL_TOLERANCE = 0.5
 FILL_BATCH = 512
+# Of the page's width and height, a filled rectangle that paints its background.
 BACKGROUND_SHARE = 0.95
+# Characters up to which a centered line is an outline label ("II", "A 1", "b"), not a line of its own.
 OUTLINE_LABEL_CHARS = 4
 
 
