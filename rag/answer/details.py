@@ -137,17 +137,17 @@ def _looks_abbreviated(word: str) -> bool:
     return len(word) <= 6 and (sum(ch.isupper() for ch in word) >= 2 or len(word) <= 3)
 
 
-_PERIOD = re.compile(r"([QH])([1-4])")
 _ORDINALS = ("first", "second", "third", "fourth")
+# "Q2" is the second quarter, "H1" the first half.
+_PERIODS = {f"Q{n}": (o, "quarter") for n, o in enumerate(_ORDINALS, 1)} | {
+    f"H{n}": (o, "half") for n, o in enumerate(_ORDINALS[:2], 1)
+}
 
 
 def _names_a_period(word: str, words: list[str]) -> bool:
     """ "Q2" or "H1" where the paragraph says "second quarter" or "first half"."""
-    m = _PERIOD.fullmatch(word)
-    if m is None or (m.group(1) == "H" and m.group(2) > "2"):
-        return False
-    said = (_ORDINALS[int(m.group(2)) - 1], "quarter" if m.group(1) == "Q" else "half")
-    return any(pair == said for pair in zip(words, words[1:]))
+    said = _PERIODS.get(word)
+    return said is not None and said in zip(words, words[1:])
 
 
 # What may stand between the capitalized words an abbreviation spells out ("Research and Development": R&D or RD).

@@ -739,9 +739,9 @@ def _centered_lines(box: _Box) -> list[bool]:
     19–1392. Argued December 1, 2021"), clear of both edges by the same amount. Only in a box with justified
     lines (two or more reaching its right edge): in a block that is all centered, its widest line sets the edges."""
     inset = [(ln.x0 - box.x0, box.x1 - ln.x1) for ln in box.lines]
-    centered = [min(left, right) > ln.size and abs(left - right) < 1.0 for ln, (left, right) in zip(box.lines, inset)]
     if sum(right < 0.5 * ln.size for ln, (_, right) in zip(box.lines, inset)) < 2:
         return [False] * len(box.lines)
+    centered = [min(left, right) > ln.size and abs(left - right) < 1.0 for ln, (left, right) in zip(box.lines, inset)]
     # A line of ragged text that starts where others do (a hanging indent) is centered only by chance. An outline
     # label ("II", "A 1", "b") stays with the paragraph it numbers: alone it would be a paragraph of nothing.
     starts = [ln.x0 for ln, c in zip(box.lines, centered) if not c]
