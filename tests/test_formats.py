@@ -619,3 +619,41 @@ def test_a_table_caption_set_below_its_table_heads_the_table_not_the_text_after_
     assert lines.index("# Table 1: Costs by line item") == lines.index("Line item | 2023 | 2024") - 1
     [row] = [p for p in paragraphs if "Staff | 1,200 | 1,350" in p.text]
     assert row.section == "Table 1: Costs by line item"
+
+
+def test_a_ruled_table_without_outer_rules_keeps_its_row_names_and_last_column_beside_an_unruled_table(tmp_path):
+    """Rules between the inner columns only (an R or LaTeX table's look): the table pdfplumber finds ends at them,
+    yet the row names left of it and the last column right of it are cells of its rows. A table found from text
+    alone on the same page leaves it in place."""
+    ruled = [
+        ("", "mpg", "cyl", "hp", "carb"),
+        ("Mazda RX4", "21.0", "6", "110", "4"),
+        ("Datsun 710", "22.8", "4", "93", "1"),
+        ("Valiant", "18.1", "6", "105", "1"),
+    ]
+    unruled = [("Region", "Sales", "Share"), ("North", "120", "40%"), ("South", "180", "60%")]
+
+    def draw(c):
+        c.setFont("Helvetica", 10)
+        c.drawString(72, 740, "Road tests of four cars, as the magazine reported them in its spring issue.")
+        top, step = 700, 16
+        for k, row in enumerate(ruled):
+            y = top - (k + 1) * step + 4
+            c.drawString(72, y, row[0])
+            for x, cell in zip((225, 275, 325), row[1:4]):
+                c.drawCentredString(x, y, cell)
+            c.drawString(362, y, row[4])
+            c.line(72, top - (k + 1) * step, 400, top - (k + 1) * step)
+        c.line(72, top, 400, top)
+        for x in (200, 250, 300, 350):
+            c.line(x, top, x, top - len(ruled) * step)
+        for k, row in enumerate(unruled):
+            for x, cell in zip((72, 250, 400), row):
+                c.drawString(x, 560 - k * 14, cell)
+
+    lines = one_page_pdf_text(tmp_path, draw).splitlines()
+    assert "mpg | cyl | hp | carb" in lines
+    assert "Mazda RX4 | 21.0 | 6 | 110 | 4" in lines
+    assert "Valiant | 18.1 | 6 | 105 | 1" in lines
+    assert "North | 120 | 40%" in lines
+    assert "Road tests of four cars, as the magazine reported them in its spring issue." in lines

@@ -591,13 +591,13 @@ def _tables(boxes: list[_Box], vocabulary: set[str]) -> list[_Box]:
         ]
         kept = []
         for b in boxes:
-            if b.order == first and b in owners:
-                kept.append(table)
-            rest = [ln for ln in b.lines if id(ln) not in members]
-            if rest:
-                b.lines = rest
-                if b.order == first and b in owners:
-                    b.order = first  # what is left of the box follows the table
+            if not any(b is owner for owner in owners):  # a ruled table found before has no lines, yet stays
+                kept.append(b)
+                continue
+            if b.order == first:
+                kept.append(table)  # what is left of its first box follows it
+            b.lines = [ln for ln in b.lines if id(ln) not in members]
+            if b.lines:
                 kept.append(b)
         boxes = kept
     return boxes
@@ -652,25 +652,43 @@ def _captions_over_tables(boxes: list[_Box]) -> list[_Box]:
     return boxes
 
 
-def _ruled_tables(boxes: list[_Box], tables: list) -> list[_Box]:
-    """Tables pdfplumber found from their rules replace the lines inside them, at the first such line's place."""
-    for x0, y0, x1, y1, rows in tables:
+@dataclass
+class _RuledTable:
+    """A table pdfplumber found from its rules, in PDF coordinates: its box, each row's cell texts, and the words
+    beside its outer rules that it took as cells of its rows (see _carried_on), as (x0, y0, x1, y1)."""
 
-        def inside(ln: _Line) -> bool:
-            cx, cy = (ln.x0 + ln.x1) / 2, (ln.y0 + ln.y1) / 2
-            return x0 - 1 <= cx <= x1 + 1 and y0 - 1 <= cy <= y1 + 1
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    rows: list[list[str]]
+    beside: list[tuple[float, float, float, float]] = field(default_factory=list)
 
-        owners = [b for b in boxes if b.kind != "table" and any(inside(ln) for ln in b.lines)]
+    def owns(self, ln: _Line) -> bool:
+        """Whether the line's text is the table's: inside its rules, or one of the words it took beside them."""
+        cx, cy = (ln.x0 + ln.x1) / 2, (ln.y0 + ln.y1) / 2
+        if self.x0 - 1 <= cx <= self.x1 + 1 and self.y0 - 1 <= cy <= self.y1 + 1:
+            return True
+        return any(
+            ln.x0 - 1 <= (x0 + x1) / 2 <= ln.x1 + 1 and ln.y0 - 1 <= (y0 + y1) / 2 <= ln.y1 + 1
+            for x0, y0, x1, y1 in self.beside
+        )
+
+
+def _ruled_tables(boxes: list[_Box], tables: list[_RuledTable]) -> list[_Box]:
+    """Tables pdfplumber found from their rules replace the lines they own, at the first such line's place."""
+    for t in tables:
+        owners = [b for b in boxes if b.kind != "table" and any(t.owns(ln) for ln in b.lines)]
         if not owners:
             continue
         first = min(b.order for b in owners)
-        table = _Box([], x0, x1, y0, y1, first, kind="table", row_cells=rows)
+        table = _Box([], t.x0, t.x1, t.y0, t.y1, first, kind="table", row_cells=t.rows)
         kept = []
         for b in boxes:
             if b.order == first and b in owners:
                 kept.append(table)
             if b in owners:
-                b.lines = [ln for ln in b.lines if not inside(ln)]
+                b.lines = [ln for ln in b.lines if not t.owns(ln)]
                 if not b.lines:
                     continue
             kept.append(b)
@@ -919,9 +937,10 @@ def _group_textboxes(self, laparams, boxes):
     return list(plane)
 
 
-def _table_rows(page, table) -> list[list[str]]:
-    """A ruled table's rows of cell texts. A row pdfplumber read as one cell across the table, its inner rules not
-    drawn (a banded table's "CaP 2 6 32 94"), is split where the other rows' rules mark the columns."""
+def _table_rows(page, table) -> list[tuple[list[str], tuple[float, float]]]:
+    """A ruled table's rows of cell texts, each with its top and bottom on the page. A row pdfplumber read as one
+    cell across the table, its inner rules not drawn (a banded table's "CaP 2 6 32 94"), is split where the other
+    rows' rules mark the columns."""
     edges = sorted({x for row in table.rows for cell in row.cells if cell for x in (cell[0], cell[2])})
     rows = []
     for row, texts in zip(table.rows, table.extract()):
@@ -929,8 +948,77 @@ def _table_rows(page, table) -> list[list[str]]:
         spans = [cell for cell in row.cells if cell]
         if len(cells) == 1 and len(spans) == 1:
             cells = _split_at_columns(page, spans[0], edges) or cells
-        rows.append(cells)
+        rows.append((cells, (row.bbox[1], row.bbox[3])))
     return rows
+
+
+# How far from a ruled table's outer rule (or the word before) a word on a row's band may stand and still be in
+# the row, in widths of the table's widest column: row names are set left in a column wider than most of them.
+SIDE_GAP_COLUMNS = 3
+
+
+def _carried_on(page, found, rows: list[tuple[list[str], tuple[float, float]]], height: float) -> _RuledTable:
+    """The table, its rows carried on past its outer rules where they were not drawn: the words just left or right
+    of the table on a row's band and on its cells' lines (a first column of row names, a last column of totals)
+    are that row's cells, when half its rows or more have some. The table reaches as far as words chain outward
+    from its rules, each within SIDE_GAP_COLUMNS of the one before; a column of text beside the table has lines
+    of its own, a stamp up the margin is not upright."""
+    x0, top, x1, bottom = found.bbox
+    gap = SIDE_GAP_COLUMNS * max(cell[2] - cell[0] for row in found.rows for cell in row.cells if cell)
+    words = [w for w in page.extract_words() if w["upright"]]  # not a stamp up the margin
+    # Row names stand on the lines of the row's cells; a column of text beside the table has lines of its own.
+    lines = sorted({w["bottom"] for w in words if x0 <= w["x0"] and w["x1"] <= x1})
+
+    def in_line(w: dict) -> bool:
+        at = bisect.bisect_left(lines, w["bottom"] - 1)
+        return at < len(lines) and abs(lines[at] - w["bottom"]) <= 1
+
+    bands = [
+        [w for w in words if row_top < (w["top"] + w["bottom"]) / 2 < row_bottom and in_line(w)]
+        for _, (row_top, row_bottom) in rows
+    ]
+    left_reach, right_reach = x0, x1
+    for on_band in bands:
+        left = _chain(sorted((w for w in on_band if w["x1"] <= x0 + 1), key=lambda w: -w["x1"]), x0, gap)
+        right = _chain(sorted((w for w in on_band if w["x0"] >= x1 - 1), key=lambda w: w["x0"]), x1, gap)
+        left_reach = min([left_reach] + [w["x0"] for w in left])
+        right_reach = max([right_reach] + [w["x1"] for w in right])
+    sides = [
+        (
+            sorted((w for w in on_band if w["x1"] <= x0 + 1 and w["x0"] >= left_reach - 1), key=lambda w: w["x0"]),
+            sorted((w for w in on_band if w["x0"] >= x1 - 1 and w["x1"] <= right_reach + 1), key=lambda w: w["x0"]),
+        )
+        for on_band in bands
+    ]
+    table = _RuledTable(x0, height - bottom, x1, height - top, [cells for cells, _ in rows])
+    if sum(bool(left or right) for left, right in sides) >= max(2, len(rows) / 2):
+        table.rows = [_side_cells(left) + row + _side_cells(right) for row, (left, right) in zip(table.rows, sides)]
+        table.beside = [
+            (w["x0"], height - w["bottom"], w["x1"], height - w["top"]) for pair in sides for side in pair for w in side
+        ]
+    return table
+
+
+def _chain(words: list[dict], edge: float, gap: float) -> list[dict]:
+    """The words, nearest the edge first, up to the first that stands more than ``gap`` from the one before."""
+    chained, at = [], edge
+    for w in words:
+        if min(abs(w["x0"] - at), abs(at - w["x1"])) > gap:
+            break
+        chained.append(w)
+        at = w["x0"] if w["x1"] <= edge + 1 else w["x1"]
+    return chained
+
+
+def _side_cells(words: list[dict]) -> list[str]:
+    """Words left to right, a cell where the gap before a word is wider than a word's height."""
+    cells: list[list[dict]] = []
+    for w in words:
+        if cells and w["x0"] - cells[-1][-1]["x1"] <= w["bottom"] - w["top"]:
+            cells[-1].append(w)
+        else:
+            cells.append([w])
+    return [_clean(" ".join(w["text"] for w in c)) for c in cells]
 
 
 def _split_at_columns(page, bbox, edges: list[float]) -> list[str] | None:
@@ -1001,7 +1089,7 @@ def _without_hidden_fills(page):
 
 def _layouts(data: bytes):
     """(LTPage, ruled tables, has images) for each page: pdfminer's layout analysis done, through pdfplumber,
-    whose table finder reads the same page objects. A table is (x0, y0, x1, y1, rows of cell texts) in PDF
+    whose table finder reads the same page objects. Its tables are _RuledTables in PDF
     coordinates."""
     import pdfplumber
     from pdfminer.layout import LTLayoutContainer
@@ -1024,10 +1112,9 @@ def _layouts(data: bytes):
             if page.rects or page.lines:
                 ruled = _without_hidden_fills(page)
                 for found in ruled.find_tables():
-                    rows = [r for r in _table_rows(ruled, found) if any(r)]
-                    if len(rows) >= 2 and max(len(r) for r in rows) >= 2:
-                        x0, top, x1, bottom = found.bbox
-                        tables.append((x0, layout.height - bottom, x1, layout.height - top, rows))
+                    rows = [(cells, band) for cells, band in _table_rows(ruled, found) if any(cells)]
+                    if len(rows) >= 2 and max(len(cells) for cells, _ in rows) >= 2:
+                        tables.append(_carried_on(ruled, found, rows, layout.height))
             has_images = bool(page.images)
             page.close()
             yield layout, tables, has_images
