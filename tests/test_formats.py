@@ -657,3 +657,32 @@ def test_a_ruled_table_without_outer_rules_keeps_its_row_names_and_last_column_b
     assert "Valiant | 18.1 | 6 | 105 | 1" in lines
     assert "North | 120 | 40%" in lines
     assert "Road tests of four cars, as the magazine reported them in its spring issue." in lines
+
+
+def test_a_statistical_table_set_in_tight_groups_of_rows_keeps_one_row_a_line(tmp_path):
+    """Rows of figures set close in groups, the groups apart: each line is a row, not a group one wrapped row;
+    a roster's lines of words in every column still join as cells that wrap."""
+    groups = [
+        [("Violent crime", "456,965", "268,346"), ("Murder", "9,739", "4,741"), ("Robbery", "100,496", "43,039")],
+        [("Property crime", "1,364,409", "922,139"), ("Burglary", "234,551", "155,994"), ("Arson", "9,466", "7,085")],
+    ]
+
+    def draw(c):
+        c.setFont("Helvetica", 9)
+        y = 700
+        for x, head in zip((72, 300, 400), ("Offense charged", "Total", "White")):
+            c.drawString(x, y, head)
+        y -= 18
+        for group in groups:
+            for label, total, white in group:
+                c.drawString(72, y, label)
+                c.drawRightString(340, y, total)
+                c.drawRightString(440, y, white)
+                y -= 10
+            y -= 8
+
+    lines = one_page_pdf_text(tmp_path, draw).splitlines()
+    assert "Offense charged | Total | White" in lines
+    assert "Violent crime | 456,965 | 268,346" in lines
+    assert "Murder | 9,739 | 4,741" in lines
+    assert "Arson | 9,466 | 7,085" in lines

@@ -706,12 +706,26 @@ def _merge_wrapped_rows(run: list[list[_Line]]) -> list[list[_Line]]:
         return run
     cut = (min(body) + max(body)) / 2
     merged = [list(run[0])]
+    full = max(len(_cells(row)) for row in run)
     for gap, row in zip(gaps, run[1:]):
-        if gap < cut:
+        # A line of figures in every column is a row of its own, however tight: a statistical table sets its rows
+        # in groups ("Murder . . . | 9,739 | 4,741" under "Violent crime . . . | 456,965 | 268,346"), the groups
+        # apart. A line of words in every column may be the next line of cells that all wrap (a roster's names
+        # over their institutions).
+        if gap < cut and not (len(_cells(row)) == full and _figures_row(row)):
             merged[-1].extend(row)
         else:
             merged.append(list(row))
     return merged
+
+
+_FIGURE = re.compile(r"^[(\[]?[-–—+$€£]?\d[\d.,]*%?[)\]]?$|^[-–—]$|^\(?[A-Z]{1,2}\)?$")
+
+
+def _figures_row(row: list[_Line]) -> bool:
+    """Whether every cell after the row's first holds figures only ("1,396.4", "(X)", "–", "12%")."""
+    later = _cells(row)[1:]
+    return bool(later) and all(all(_FIGURE.match(token) for ln in cell for token in ln.text.split()) for cell in later)
 
 
 def _join_continued_cells(run: list[list[_Line]]) -> list[list[_Line]]:
