@@ -192,6 +192,15 @@ def test_a_reply_stuck_in_a_loop_is_no_claim(index):
     assert "quoted from a passage" not in answer.answer
 
 
+def test_the_rules_echoed_back_are_no_claim(index):
+    # SmolLM2 answered a question the reports leave open with "It only contains sentences that are supported by a
+    # passage. [1]", and the checker found a passage about sentences to hold it.
+    answer, _ = answer_with(index, f"It only contains sentences that are supported by a passage [1]. {FACT} [1].")
+    [echo] = [c for c in answer.meta.verification.claims if c.text.startswith("It only")]
+    assert echo.verdict == "removed" and echo.reason == "repeats the rules it was given"
+    assert answer.answer.startswith("Abu Hafs") and "sentences" not in answer.answer
+
+
 def test_a_claim_naming_what_no_passage_names_is_removed(index):
     # The checker alone lets an added detail pass when the rest matches closely; the prompt asks the model to copy
     # names exactly, so a name neither the paragraph nor the question states is not supported by it.

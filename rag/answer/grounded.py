@@ -152,7 +152,27 @@ _CONCLUSION = re.compile(
 
 _NOT_A_CLAIM, _REPEATS, _UNSUPPORTED = "not a claim", "repeats itself", "no passage supports it"
 _SAID_BEFORE = "says again what a claim before it said"
-_NOT_CLAIMS = (_NOT_A_CLAIM, _REPEATS, _SAID_BEFORE)  # removed before any passage was read: never a restatement
+_ECHOES_RULES = "repeats the rules it was given"
+# removed before any passage was read: never a restatement
+_NOT_CLAIMS = (_NOT_A_CLAIM, _REPEATS, _SAID_BEFORE, _ECHOES_RULES)
+
+# A weak model echoes its instructions back as if they were findings ("It only contains sentences that are
+# supported by a passage."): a clause about the answering itself (its passages, sentences, instructions) whose
+# words are nearly all the rules' words says nothing about the reports. ("The report uses data from three
+# sources" shares as many words with the rules, but none about answering.)
+_RULE_TERMS = frozenset(content_terms(SYSTEM_PROMPT))
+_ANSWERING_TERMS = frozenset(content_terms("passage sentence evidence instruction bracket"))
+ECHO_MIN_TERMS = 3
+ECHO_SHARE = 0.75
+
+
+def echoes_rules(claim: str) -> bool:
+    terms = set(content_terms(claim))
+    return (
+        len(terms) >= ECHO_MIN_TERMS
+        and bool(terms & _ANSWERING_TERMS)
+        and len(terms & _RULE_TERMS) >= ECHO_SHARE * len(terms)
+    )
 
 
 def _mark_restatements(units: list[_Unit], kept: list[_Unit]) -> None:
@@ -319,6 +339,8 @@ class Verifier:
                 u.check = ClaimCheck(u.text, "removed", reason=_NOT_A_CLAIM)
             elif repeats_itself(u.text):
                 u.check = ClaimCheck(u.text, "removed", reason=_REPEATS)
+            elif echoes_rules(u.text):
+                u.check = ClaimCheck(u.text, "removed", reason=_ECHOES_RULES)
             elif (wording := tuple(words(u.text))) in said:
                 u.check = ClaimCheck(u.text, "removed", reason=_SAID_BEFORE)
             else:
