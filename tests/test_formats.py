@@ -661,7 +661,8 @@ def test_a_ruled_table_without_outer_rules_keeps_its_row_names_and_last_column_b
 
 def test_a_statistical_table_set_in_tight_groups_of_rows_keeps_one_row_a_line(tmp_path):
     """Rows of figures set close in groups, the groups apart: each line is a row, not a group one wrapped row;
-    a roster's lines of words in every column still join as cells that wrap."""
+    a roster's lines of words in every column still join as cells that wrap. The dots leading a row name to its
+    figures go."""
     groups = [
         [("Violent crime", "456,965", "268,346"), ("Murder", "9,739", "4,741"), ("Robbery", "100,496", "43,039")],
         [("Property crime", "1,364,409", "922,139"), ("Burglary", "234,551", "155,994"), ("Arson", "9,466", "7,085")],
@@ -675,7 +676,7 @@ def test_a_statistical_table_set_in_tight_groups_of_rows_keeps_one_row_a_line(tm
         y -= 18
         for group in groups:
             for label, total, white in group:
-                c.drawString(72, y, label)
+                c.drawString(72, y, label + " ." * (30 - len(label)))  # dots leading to the figures
                 c.drawRightString(340, y, total)
                 c.drawRightString(440, y, white)
                 y -= 10

@@ -68,6 +68,9 @@ _ITALIC = re.compile(r"italic|oblique", re.I)
 _SMALL_CAPS = re.compile(r"CSC\d|RomanCaps|small-?caps|-SC\b", re.I)
 _UNMAPPED_GLYPH = re.compile(r"\(cid:\d+\)")
 _HYPHEN_GAP = re.compile(r"(\w+)- (\w[\w-]*)")
+# The dots leading a table's row name to its figures ("Violent crime . . . . . | 456,965"): layout, not text. After
+# a word only: "t ≡ (μs[2]) . . . . . ." is a formula's ellipsis.
+_LEADER = re.compile(r"(?<=[^\W\d_])(?:\s?\.){4,}\s*$")
 # A Tesseract line box over the font size: measured 0.93-0.96 on 8, 11 and 13 pt Helvetica scanned at 200 dpi.
 OCR_SIZE_RATIO = 0.95
 # Points by which a shading rectangle may stick out of the one it lies in (Word's cell and paragraph shading).
@@ -518,8 +521,11 @@ def _classify(boxes: list[_Box], body_size: float) -> None:
 
 
 def _is_prose(box: _Box) -> bool:
-    """Lines of running text: long, most of them filling the box's width."""
+    """Lines of running text: long, most of them filling the box's width, not row names dotted out to the
+    figures."""
     if len(box.lines) < 2 or statistics.median(len(ln.text) for ln in box.lines) < 35:
+        return False
+    if sum(bool(_LEADER.search(ln.text)) for ln in box.lines) * 2 >= len(box.lines):
         return False
     width = box.x1 - box.x0
     full = sum(ln.x1 >= box.x1 - 0.1 * width for ln in box.lines[:-1])
@@ -1202,7 +1208,8 @@ def read_pdf(data: bytes) -> Extracted:
                 continue
             if box.kind == "table":
                 flush_held()
-                blocks.extend(_Block(" | ".join(cells), page_no, "table") for cells in box.row_cells)
+                rows = ([_LEADER.sub("", cell) for cell in cells] for cells in box.row_cells)
+                blocks.extend(_Block(" | ".join(c for c in cells if c), page_no, "table") for cells in rows)
                 continue
             paras = _split_box(box, column, vocabulary, items, running=bool(blocks) and blocks[-1].open)
             label = len(paras) == 1 and len(box.lines) == 1 and len(paras[0][0]) < 40
