@@ -977,17 +977,18 @@ def _table_rows(page, table) -> list[tuple[list[str], tuple[float, float]]]:
 SIDE_GAP_COLUMNS = 3
 
 
-def _carried_on(page, found, rows: list[tuple[list[str], tuple[float, float]]], height: float) -> _RuledTable:
+def _carried_on(
+    words: list[dict], found, rows: list[tuple[list[str], tuple[float, float]]], height: float
+) -> _RuledTable:
     """The table, its rows carried on past its outer rules where they were not drawn: the words just left or right
     of the table on a row's band and on its cells' lines (a first column of row names, a last column of totals)
     are that row's cells, when half its rows or more have some. The table reaches as far as words chain outward
-    from its rules, each within SIDE_GAP_COLUMNS of the one before; a column of text beside the table has lines
-    of its own, a stamp up the margin is not upright."""
+    from its rules, each within SIDE_GAP_COLUMNS of the one before. A column of text beside the table has lines
+    of its own; ``words`` are the page's upright ones (a stamp up the margin is none)."""
     x0, top, x1, bottom = found.bbox
     gap = SIDE_GAP_COLUMNS * max(cell[2] - cell[0] for row in found.rows for cell in row.cells if cell)
-    words = [w for w in page.extract_words() if w["upright"]]  # not a stamp up the margin
-    # Row names stand on the lines of the row's cells; a column of text beside the table has lines of its own.
-    lines = sorted({w["bottom"] for w in words if x0 <= w["x0"] and w["x1"] <= x1})
+    # The baselines of the table's own words.
+    lines = sorted({w["bottom"] for w in words if x0 <= w["x0"] and w["x1"] <= x1 and top <= w["top"] <= bottom})
 
     def in_line(w: dict) -> bool:
         at = bisect.bisect_left(lines, w["bottom"] - 1)
@@ -1109,8 +1110,7 @@ def _without_hidden_fills(page):
 
 def _layouts(data: bytes):
     """(LTPage, ruled tables, has images) for each page: pdfminer's layout analysis done, through pdfplumber,
-    whose table finder reads the same page objects. Its tables are _RuledTables in PDF
-    coordinates."""
+    whose table finder reads the same page objects. Its tables are _RuledTables, in PDF coordinates."""
     import pdfplumber
     from pdfminer.layout import LTLayoutContainer
     from pdfminer.pdfdocument import PDFPasswordIncorrect
@@ -1131,10 +1131,13 @@ def _layouts(data: bytes):
             tables = []
             if page.rects or page.lines:
                 ruled = _without_hidden_fills(page)
+                words: list[dict] | None = None  # the page's upright words, read once if a table needs them
                 for found in ruled.find_tables():
                     rows = [(cells, band) for cells, band in _table_rows(ruled, found) if any(cells)]
                     if len(rows) >= 2 and max(len(cells) for cells, _ in rows) >= 2:
-                        tables.append(_carried_on(ruled, found, rows, layout.height))
+                        if words is None:
+                            words = [w for w in ruled.extract_words() if w["upright"]]  # not a stamp up the margin
+                        tables.append(_carried_on(words, found, rows, layout.height))
             has_images = bool(page.images)
             page.close()
             yield layout, tables, has_images
