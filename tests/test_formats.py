@@ -687,3 +687,30 @@ def test_a_statistical_table_set_in_tight_groups_of_rows_keeps_one_row_a_line(tm
     assert "Violent crime | 456,965 | 268,346" in lines
     assert "Murder | 9,739 | 4,741" in lines
     assert "Arson | 9,466 | 7,085" in lines
+
+
+@pytest.mark.parametrize("rotate", [0, 90, 270])
+def test_a_table_set_sideways_on_its_page_is_read_the_way_it_runs(tmp_path, rotate):
+    """A table too wide for the page is set sideways (drawn turned, with or without a /Rotate for viewers): its
+    lines run up or down the page, and pdfminer's vertical boxes, left out as margin stamps, lost all of it."""
+    import pypdf
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "sideways.pdf"
+    c = canvas.Canvas(str(path), pagesize=(612, 792), invariant=1)
+    c.translate(612, 0)
+    c.rotate(90)
+    c.setFont("Helvetica", 10)
+    rows = [("Offense", "Total", "Male"), ("Murder", "9,739", "4,741"), ("Robbery", "100,496", "43,039")]
+    for k, row in enumerate(rows):
+        for x, cell in zip((72, 300, 400), row):
+            c.drawString(x, 560 - 14 * k, cell)
+    c.drawString(72, 480, "The table above counts arrests made in 2009 by agencies reporting to the program.")
+    c.save()
+    if rotate:
+        writer = pypdf.PdfWriter(clone_from=path)
+        writer.pages[0].rotate(rotate)
+        writer.write(path)
+    lines = extract(path, path.read_bytes()).text.splitlines()
+    assert "Murder | 9,739 | 4,741" in lines
+    assert "The table above counts arrests made in 2009 by agencies reporting to the program." in lines

@@ -38,6 +38,7 @@ import heapq
 import io
 import itertools
 import logging
+import math
 import re
 import statistics
 import unicodedata
@@ -1108,6 +1109,43 @@ def _without_hidden_fills(page):
     )
 
 
+# Glyphs a page needs before the way most of them run decides how it is read.
+TURN_MIN_GLYPHS = 20
+
+
+def _text_turn(layout) -> int:
+    """By how many degrees clockwise the page must turn for most of its text to run left to right: 0 for a page
+    as printed; 90 for a table set sideways to fit its width (its lines run up the page), 270 for one a viewer
+    shows sideways (/Rotate 90 over upright content). pdfminer reads text that does not run left to right as
+    vertical boxes, and those are left out as margin stamps: a sideways page would read as no text at all."""
+    from pdfminer.layout import LTChar
+
+    def glyphs(container):
+        for item in container:
+            if isinstance(item, LTChar):
+                yield item
+            elif hasattr(item, "__iter__"):
+                yield from glyphs(item)
+
+    ways = Counter(round(math.degrees(math.atan2(g.matrix[1], g.matrix[0])) / 90) % 4 for g in glyphs(layout))
+    total = sum(ways.values())
+    if total < TURN_MIN_GLYPHS:
+        return 0
+    way, count = ways.most_common(1)[0]
+    return 90 * way if way and count * 2 > total else 0
+
+
+def _turned(pdf, page, turn: int):
+    """The page read again turned ``turn`` degrees clockwise more than its /Rotate says."""
+    from pdfplumber.page import Page
+
+    rotate = (page.page_obj.rotate + turn) % 360
+    page.close()
+    page.page_obj.rotate = rotate
+    page.page_obj.attrs["Rotate"] = rotate
+    return Page(pdf, page.page_obj, page_number=page.page_number, initial_doctop=page.initial_doctop)
+
+
 def _layouts(data: bytes):
     """(LTPage, ruled tables, has images) for each page: pdfminer's layout analysis done, through pdfplumber,
     whose table finder reads the same page objects. Its tables are _RuledTables, in PDF coordinates."""
@@ -1128,6 +1166,9 @@ def _layouts(data: bytes):
     with pdf:
         for page in pdf.pages:
             layout = page.layout
+            if turn := _text_turn(layout):
+                page = _turned(pdf, page, turn)
+                layout = page.layout
             tables = []
             if page.rects or page.lines:
                 ruled = _without_hidden_fills(page)
