@@ -685,16 +685,16 @@ class _RuledTable:
 def _ruled_tables(boxes: list[_Box], tables: list[_RuledTable]) -> list[_Box]:
     """Tables pdfplumber found from their rules replace the lines they own, at the first such line's place."""
     for t in tables:
-        owners = [b for b in boxes if b.kind != "table" and any(t.owns(ln) for ln in b.lines)]
+        owners = {id(b) for b in boxes if b.kind != "table" and any(t.owns(ln) for ln in b.lines)}
         if not owners:
             continue
-        first = min(b.order for b in owners)
+        first = min(b.order for b in boxes if id(b) in owners)
         table = _Box([], t.x0, t.x1, t.y0, t.y1, first, kind="table", row_cells=t.rows)
         kept = []
         for b in boxes:
-            if b.order == first and b in owners:
-                kept.append(table)
-            if b in owners:
+            if id(b) in owners:
+                if b.order == first:
+                    kept.append(table)
                 b.lines = [ln for ln in b.lines if not t.owns(ln)]
                 if not b.lines:
                     continue
@@ -999,18 +999,21 @@ def _carried_on(
         [w for w in words if row_top < (w["top"] + w["bottom"]) / 2 < row_bottom and in_line(w)]
         for _, (row_top, row_bottom) in rows
     ]
-    left_reach, right_reach = x0, x1
-    for on_band in bands:
-        left = _chain(sorted((w for w in on_band if w["x1"] <= x0 + 1), key=lambda w: -w["x1"]), x0, gap)
-        right = _chain(sorted((w for w in on_band if w["x0"] >= x1 - 1), key=lambda w: w["x0"]), x1, gap)
-        left_reach = min([left_reach] + [w["x0"] for w in left])
-        right_reach = max([right_reach] + [w["x1"] for w in right])
-    sides = [
+    # Each row's words left of the table, and right of it, left to right.
+    beside = [
         (
-            sorted((w for w in on_band if w["x1"] <= x0 + 1 and w["x0"] >= left_reach - 1), key=lambda w: w["x0"]),
-            sorted((w for w in on_band if w["x0"] >= x1 - 1 and w["x1"] <= right_reach + 1), key=lambda w: w["x0"]),
+            sorted((w for w in on_band if w["x1"] <= x0 + 1), key=lambda w: w["x0"]),
+            sorted((w for w in on_band if w["x0"] >= x1 - 1), key=lambda w: w["x0"]),
         )
         for on_band in bands
+    ]
+    left_reach, right_reach = x0, x1
+    for left, right in beside:
+        left_reach = min([left_reach] + [w["x0"] for w in _chain(left[::-1], x0, gap)])
+        right_reach = max([right_reach] + [w["x1"] for w in _chain(right, x1, gap)])
+    sides = [
+        ([w for w in left if w["x0"] >= left_reach - 1], [w for w in right if w["x1"] <= right_reach + 1])
+        for left, right in beside
     ]
     table = _RuledTable(x0, height - bottom, x1, height - top, [cells for cells, _ in rows])
     if sum(bool(left or right) for left, right in sides) >= max(2, len(rows) / 2):
@@ -1113,21 +1116,13 @@ def _without_hidden_fills(page):
 TURN_MIN_GLYPHS = 20
 
 
-def _text_turn(layout) -> int:
-    """By how many degrees clockwise the page must turn for most of its text to run left to right: 0 for a page
-    as printed; 90 for a table set sideways to fit its width (its lines run up the page), 270 for one a viewer
-    shows sideways (/Rotate 90 over upright content). pdfminer reads text that does not run left to right as
-    vertical boxes, and those are left out as margin stamps: a sideways page would read as no text at all."""
-    from pdfminer.layout import LTChar
-
-    def glyphs(container):
-        for item in container:
-            if isinstance(item, LTChar):
-                yield item
-            elif hasattr(item, "__iter__"):
-                yield from glyphs(item)
-
-    ways = Counter(round(math.degrees(math.atan2(g.matrix[1], g.matrix[0])) / 90) % 4 for g in glyphs(layout))
+def _text_turn(chars: list[dict]) -> int:
+    """By how many degrees clockwise the page must turn for most of its text (pdfplumber's ``chars``) to run left
+    to right: 0 for a page as printed; 90 for a table set sideways to fit its width (its lines run up the page),
+    270 for one a viewer shows sideways (/Rotate 90 over upright content). pdfminer reads text that does not run
+    left to right as vertical boxes, and those are left out as margin stamps: a sideways page would read as no
+    text at all."""
+    ways = Counter(round(math.degrees(math.atan2(c["matrix"][1], c["matrix"][0])) / 90) % 4 for c in chars)
     total = sum(ways.values())
     if total < TURN_MIN_GLYPHS:
         return 0
@@ -1166,7 +1161,7 @@ def _layouts(data: bytes):
     with pdf:
         for page in pdf.pages:
             layout = page.layout
-            if turn := _text_turn(layout):
+            if turn := _text_turn(page.chars):
                 page = _turned(pdf, page, turn)
                 layout = page.layout
             tables = []
