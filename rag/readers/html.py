@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 
 from rag.readers.base import Extracted, _join_blocks
 
@@ -27,17 +28,62 @@ _DROP = [
 ]
 # A table is read row by row, a row's cells together ("Cost | 3 | 2,200"), and a list item keeps its marker
 # ("- ..."): as from a PDF or DOCX, a run of rows or of short items becomes one paragraph (rag.paragraphs).
-_BLOCKS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "blockquote", "pre", "figcaption", "tr", "dd", "dt"]
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _CELLS = ["td", "th"]
+# Elements a browser lays out as blocks (and <br>): each ends the text before it and starts its own, so text
+# set loose in a <div>, between two lists or after a line break is a block of its own, never lost or run
+# into its neighbour. Everything else (<span>, <a>, <b>, <q>, ...) is inline: its text joins its block as
+# written ("<b>Pa</b>ra" reads "Para").
+_BREAKS = frozenset(
+    {
+        *_HEADINGS,
+        "address",
+        "article",
+        "blockquote",
+        "body",
+        "br",
+        "caption",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "hr",
+        "legend",
+        "li",
+        "main",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+    }
+)
+_SUPERSCRIPT_DIGITS = re.compile(r"\d+(?:[,\u2013-]\d+)*")
 _BOILERPLATE = re.compile(
     r"\b(nav|menu|sidebar|footer|header|cookie|banner|share|social|related|comment|promo|subscribe|advert)", re.I
 )
 
 
 def html_text(data: bytes) -> str:
-    from bs4 import BeautifulSoup
+    from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
 
-    soup = BeautifulSoup(data, "lxml")
+    with warnings.catch_warnings():  # XHTML with an <?xml?> prolog reads the same through the HTML parser
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        soup = BeautifulSoup(data, "lxml")
     for tag in soup(_DROP):
         tag.decompose()
     for tag in soup.find_all(attrs={"role": ["navigation", "banner", "contentinfo", "complementary"]}):
@@ -49,23 +95,100 @@ def html_text(data: bytes) -> str:
         if marks.strip() and _BOILERPLATE.search(marks) and tag.name not in ("html", "body", "main", "article"):
             tag.decompose()
     root = soup.find("article") or soup.find("main") or _densest(soup) or soup.body or soup
-    blocks = []
-    for el in root.find_all(_BLOCKS):
-        if el.find(_BLOCKS):  # a container of blocks: its children speak for it
-            continue
-        if el.name == "tr":
-            cells = [" ".join(c.get_text(" ").split()) for c in el.find_all(_CELLS)]
-            text = " | ".join(c for c in cells if c)
+    return _join_blocks(_Blocks().read(root))
+
+
+def _collapsed(text: str) -> str:
+    return " ".join(text.split())
+
+
+class _Blocks:
+    """The blocks of an element's text in document order: headings as "# ...", list items as "- ...", table
+    rows as their cells joined by " | ", and every other run of text between two block boundaries as is."""
+
+    def __init__(self):
+        self.blocks: list[str] = []
+        self._inline: list[str] = []
+        self._marker = ""  # "- " while a list item's first text is still to come
+
+    def read(self, root) -> list[str]:
+        self._walk(root)
+        self._end_block()
+        return self.blocks
+
+    def _end_block(self) -> None:
+        text = _collapsed("".join(self._inline))
+        self._inline.clear()
+        if text:
+            self.blocks.append(self._marker + text)
+            self._marker = ""
+
+    def _walk(self, element) -> None:
+        from bs4 import NavigableString, Tag
+        from bs4.element import PreformattedString
+
+        for node in element.children:
+            if isinstance(node, PreformattedString):  # comments, CDATA, doctype, processing instructions
+                continue
+            if isinstance(node, NavigableString):
+                self._inline.append(str(node))
+            elif isinstance(node, Tag):
+                self._element(node)
+
+    def _raised(self, tag) -> bool:
+        """A superscript of digits glued to the text before it: a footnote mark or a power, read as "^1" the
+        way the PDF reader writes one ("Mason^1", not a word "Mason1"; "10^18", not 1018)."""
+        said = "".join(self._inline)
+        return bool(
+            said
+            and tag.name == "sup"
+            and _SUPERSCRIPT_DIGITS.fullmatch(tag.get_text().strip())
+            and not said[-1:].isspace()
+        )
+
+    def _element(self, tag) -> None:
+        name = tag.name
+        if name not in _BREAKS:
+            if self._raised(tag):
+                self._inline.append("^" + tag.get_text().strip())
+            else:
+                self._walk(tag)
+            return
+        self._end_block()
+        if name in _HEADINGS:
+            text = _collapsed(tag.get_text(" "))
+            if text:
+                self.blocks.append(f"# {text}")
+        elif name == "tr" and _is_data_row(tag):
+            cells = [_collapsed(c.get_text(" ")) for c in tag.find_all(_CELLS)]
+            row = " | ".join(c for c in cells if c)
+            if row:
+                self.blocks.append(row)
         else:
-            text = " ".join(el.get_text(" ").split())
-        if not text:
-            continue
-        if el.name in ("h1", "h2", "h3", "h4", "h5", "h6"):
-            text = f"# {text}"
-        elif el.name == "li":
-            text = f"- {text}"
-        blocks.append(text)
-    return _join_blocks(blocks)
+            if name == "li":
+                self._marker = "- "
+            self._walk(tag)
+            self._end_block()
+            if name == "li":
+                self._marker = ""
+
+
+# A row whose cells hold whole sections (a table used for page layout, as older sites are built) is read as the
+# blocks it holds; a row of data is read as one line, even where each cell wraps its text in a <p> (as word
+# processors export tables).
+_SECTIONS = ["table", "ul", "ol", "dl", *_HEADINGS, "blockquote", "pre"]
+_PARAGRAPHS = ["p", "div"]
+
+
+def _is_data_row(row) -> bool:
+    return not any(
+        cell.find(_SECTIONS) or len(cell.find_all(_PARAGRAPHS)) > 1 for cell in row.find_all(_CELLS, recursive=False)
+    )
+
+
+# The densest element stands for the page only when it holds at least this share of the page's paragraph text:
+# otherwise (a table whose cells wrap their text in <p>, a page of many short sections) the whole page is read.
+MAIN_TEXT_SHARE = 0.5
 
 
 def _densest(soup):
@@ -75,4 +198,5 @@ def _densest(soup):
         total = sum(len(p.get_text()) for p in el.find_all("p", recursive=False))
         if total > best_len:
             best, best_len = el, total
-    return best
+    page = sum(len(p.get_text()) for p in soup.find_all("p"))
+    return best if best_len >= MAIN_TEXT_SHARE * page else None
