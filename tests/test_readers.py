@@ -59,6 +59,84 @@ def test_html_tables_are_read_row_by_row_and_list_items_keep_a_marker(tmp_path):
     assert {p.section for p in paragraphs} == {"Costs"}
 
 
+def test_html_text_outside_paragraph_tags_is_read_in_order(tmp_path):
+    # Real pages set text in <div>s, after <br>s, between lists and in a list item above its own sub-list;
+    # before, only <p>, <li> and the like were read and such a page was "no text found".
+    page = tmp_path / "bulletin.html"
+    page.write_text(
+        "<html><body><div class='content'><h2>Bulletin</h2><div>Wheat output fell <b>7</b>%.<br>Maize rose.</div>"
+        "<ul><li>Exports<ul><li>Down 3%</li></ul></li></ul>Prices held.<div>Stocks: <span>high</span></div>"
+        "<!-- an editor's comment --></div></body></html>",
+        encoding="utf-8",
+    )
+    assert extract(page, page.read_bytes()).text.split("\n\n") == [
+        "# Bulletin",
+        "Wheat output fell 7%.",
+        "Maize rose.",
+        "- Exports",
+        "- Down 3%",
+        "Prices held.",
+        "Stocks: high\n",
+    ]
+
+
+def test_html_fragment_and_footnote_marks(tmp_path):
+    page = tmp_path / "fragment.html"
+    page.write_text(
+        "<q>If this is a test,</q> he said in 2020<sup>1</sup>, <q>then E=mc<sup>2</sup> holds</q>.", encoding="utf-8"
+    )
+    # A footnote mark is no part of the word or number it follows ("2020^1", not a year 20201), as from a PDF.
+    assert extract(page, page.read_bytes()).text == "If this is a test, he said in 2020^1, then E=mc^2 holds.\n"
+
+
+def test_html_tables_of_wrapped_cells_are_rows_and_layout_tables_are_read_as_their_blocks(tmp_path):
+    exported = tmp_path / "exported.html"  # as word processors export a table: each cell's text in a <p>
+    exported.write_text(
+        "<html><body><p>Costs:</p><table><tr><td><p>Item</p></td><td><p>Cost</p></td></tr>"
+        "<tr><td><p>Trucks</p></td><td><p>2,200</p></td></tr></table></body></html>",
+        encoding="utf-8",
+    )
+    assert extract(exported, exported.read_bytes()).text == "Costs:\n\nItem | Cost\n\nTrucks | 2,200\n"
+    layout = tmp_path / "layout.html"  # an older site: the page laid out in one table row
+    layout.write_text(
+        "<html><body><table><tr><td><h1>Notice</h1><p>The plant closed in May.</p><p>It reopens in June.</p></td>"
+        "</tr></table></body></html>",
+        encoding="utf-8",
+    )
+    assert extract(layout, layout.read_bytes()).text == "# Notice\n\nThe plant closed in May.\n\nIt reopens in June.\n"
+
+
+def test_docx_content_controls_merged_cells_and_comments(tmp_path):
+    import docx
+    from docx.oxml import parse_xml
+    from lxml import etree
+
+    from rag.readers.docx import _W
+
+    document = docx.Document()
+    document.add_paragraph("Before the control.")
+    table = document.add_table(rows=2, cols=3)
+    merged = table.cell(0, 0).merge(table.cell(0, 1))
+    merged.text, table.cell(0, 2).text = "Total", "5"
+    table.cell(1, 0).text, table.cell(1, 1).text, table.cell(1, 2).text = "Trucks", "3", "2"
+    body = document.element.body
+    # Word keeps cover pages and tables of contents in content controls; an XML comment may sit in the body.
+    control = parse_xml(
+        f'<w:sdt xmlns:w="{_W}"><w:sdtContent><w:p><w:r><w:t>Inside the control.</w:t></w:r></w:p>'
+        "</w:sdtContent></w:sdt>"
+    )
+    body.insert(1, control)
+    body.insert(1, etree.Comment("generated"))
+    path = tmp_path / "controls.docx"
+    document.save(path)
+    assert extract(path, path.read_bytes()).text.split("\n\n") == [
+        "Before the control.",
+        "Inside the control.",
+        "Total | 5",  # a cell merged across two columns is read once
+        "Trucks | 3 | 2\n",
+    ]
+
+
 def test_docx_list_paragraphs_are_items_gathered_with_their_lead_in(tmp_path):
     import docx
 
