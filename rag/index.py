@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import time
 import uuid
@@ -33,6 +34,8 @@ from rag.retrieve import indexed_text
 from rag.settings import Settings
 from rag.store import Store
 from rag.types import Chunk, FileResult, IngestReport, Paragraph, SentenceKey
+
+log = logging.getLogger(__name__)
 
 # Files are embedded together until this many chunks wait: the model pads each batch to its longest text,
 # so it wants many texts to sort by length, while a crash should redo little.
@@ -352,6 +355,9 @@ class Index:
             extracted = extract(cand.path, data)
         except ReadError as exc:
             return failed(str(exc))
+        except Exception as exc:  # a parsing library tripping on a malformed file: that file fails, the rest go on
+            log.warning("reading %s failed", cand.path, exc_info=True)
+            return failed(f"could not be read ({type(exc).__name__}: {exc})")
         paragraphs = split_paragraphs(extracted.text, cand.source)
         if extracted.page_marks:
             paragraphs = assign_pages(paragraphs, extracted.page_marks)

@@ -90,6 +90,27 @@ def test_every_hostile_file_has_a_defined_outcome(hash_settings, seeds_copy, hos
     assert lib.manifest().documents["one-line.txt"].paragraphs >= 90  # ~2 MB in pieces of at most 20k chars
 
 
+def test_a_reader_failing_unexpectedly_fails_that_file_only(hash_settings, tmp_path, monkeypatch):
+    # A parsing library may trip on a malformed file in a way no reader foresaw: that file is reported failed,
+    # with the error, and the files after it in the same ingest are still read.
+
+    def broken(data: bytes):
+        raise AttributeError("'NoneType' object has no attribute 'children'")
+
+    monkeypatch.setitem(rag.readers.READERS, "html", ((".html", ".htm"), broken))
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "a-page.html").write_text("<p>Unreadable here.</p>", encoding="utf-8")
+    (folder / "b-notes.txt").write_text("Notes: 4 convoys reached Deir ez-Zor.\n", encoding="utf-8")
+    report = rag.Library(hash_settings).ingest([folder])
+    got = {f.source: (f.status, f.reason or "") for f in report.files}
+    assert got["a-page.html"] == (
+        "failed",
+        "could not be read (AttributeError: 'NoneType' object has no attribute 'children')",
+    )
+    assert got["b-notes.txt"][0] == "added"
+
+
 @pytest.mark.parametrize(
     "question",
     [
