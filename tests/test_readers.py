@@ -137,6 +137,45 @@ def test_docx_content_controls_merged_cells_and_comments(tmp_path):
     ]
 
 
+def test_docx_footnotes_follow_the_paragraph_that_marks_them_as_notes(tmp_path):
+    import docx
+    from docx.opc.constants import CONTENT_TYPE as CT
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+    from docx.oxml import parse_xml
+
+    from rag.paragraphs import mark_footnotes, split_paragraphs
+    from rag.readers.docx import _W
+
+    document = docx.Document()
+    document.add_paragraph("Background.")
+    marking = document.add_paragraph("Output fell 7% in 2023")
+    marking._p.append(parse_xml(f'<w:r xmlns:w="{_W}"><w:footnoteReference w:id="2"/></w:r>'))
+    marking.add_run(" and rose in 2024.")
+    document.add_paragraph("Later text.")
+    notes = (
+        f'<w:footnotes xmlns:w="{_W}"><w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r>'
+        '</w:p></w:footnote><w:footnote w:id="2"><w:p><w:r><w:footnoteRef/></w:r><w:r><w:t xml:space="preserve">'
+        " Ministry of Agriculture,</w:t></w:r></w:p><w:p><w:r><w:t>bulletin 12.</w:t></w:r></w:p></w:footnote>"
+        "</w:footnotes>"
+    )
+    document.part.relate_to(
+        Part(PackURI("/word/footnotes.xml"), CT.WML_FOOTNOTES, notes.encode(), document.part.package), RT.FOOTNOTES
+    )
+    path = tmp_path / "notes.docx"
+    document.save(path)
+    extracted = extract(path, path.read_bytes())
+    paragraphs = mark_footnotes(split_paragraphs(extracted.text, path.name), extracted.footnotes)
+    # Before, the note was lost and its mark left no trace; now it is a citable note after the sentence it annotates.
+    assert [(p.text, p.section) for p in paragraphs] == [
+        ("Background.", None),
+        ("Output fell 7% in 2023^1 and rose in 2024.", None),
+        ("1 Ministry of Agriculture, bulletin 12.", "Footnote — “Output fell 7% in 2023”"),
+        ("Later text.", None),
+    ]
+
+
 def test_docx_list_paragraphs_are_items_gathered_with_their_lead_in(tmp_path):
     import docx
 

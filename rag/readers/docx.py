@@ -1,21 +1,21 @@
 """DOCX (python-docx): paragraphs in body order, Heading/Title styles as "# " lines, list paragraphs (a List
-style or Word numbering) as "- " items, table rows as "cell | cell" lines."""
+style or Word numbering) as "- " items, table rows as "cell | cell" lines. Footnotes and endnotes follow the
+paragraph that marks them, as notes ("^1" where the body marks one, "1 ..." for the note), as from a PDF."""
 
 from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import dataclass, field
 
 from rag.readers.base import Extracted, ReadError, _join_blocks
+from rag.text import SUPERSCRIPT_MARK
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_NOTE_KINDS = {"footnoteReference": "footnotes", "endnoteReference": "endnotes"}
 
 
 def read_docx(data: bytes) -> Extracted:
-    return Extracted(docx_text(data))
-
-
-def docx_text(data: bytes) -> str:
     try:
         import docx
         from docx.opc.exceptions import PackageNotFoundError
@@ -25,39 +25,118 @@ def docx_text(data: bytes) -> str:
         raise ReadError(f"corrupt DOCX (not a readable Word package: {exc})") from exc
     except PackageNotFoundError as exc:
         raise ReadError("corrupt DOCX (not a Word package)") from exc
-    return _join_blocks(list(_blocks(document.element.body, document)))
+    reading = _Reading(document, _notes(document))
+    blocks = list(reading.blocks(document.element.body))
+    text = _join_blocks(blocks)
+    footnotes, at = [], 0
+    for k, block in enumerate(blocks):  # _join_blocks sets blocks two newlines apart
+        if k in reading.note_blocks:
+            footnotes.append((at, at + len(block)))
+        at += len(block) + 2
+    return Extracted(text, footnotes=tuple(footnotes))
 
 
-def _blocks(container, document):
-    """The text blocks of a body or a content control, in order. Word keeps cover pages, tables of contents and
-    sometimes whole sections in content controls (w:sdt); XML comments and other non-elements are skipped."""
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph as DocxParagraph
+def _notes(document) -> dict[str, dict[str, object]]:
+    """The footnotes and endnotes parts' notes by id ({"footnotes": {"2": <w:footnote>}, ...})."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from lxml import etree
 
-    for child in container.iterchildren():
-        if not isinstance(child.tag, str):  # an XML comment or processing instruction
+    found: dict[str, dict[str, object]] = {}
+    for kind, reltype in (("footnotes", RT.FOOTNOTES), ("endnotes", RT.ENDNOTES)):
+        try:
+            part = document.part.part_related_by(reltype)
+        except KeyError:
             continue
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            para = DocxParagraph(child, document)
-            text = " ".join(para.text.split())
-            style = (para.style.name if para.style is not None else "") or ""
-            if text and (style.startswith("Heading") or style == "Title"):
-                yield f"# {text}"
-            elif text and (style.startswith("List") or child.find(f"{{{_W}}}pPr/{{{_W}}}numPr") is not None):
-                yield f"- {text}"
-            elif text:
-                yield text
-        elif tag == "tbl":
-            for row in Table(child, document).rows:
-                cells, previous = [], None
-                for cell in row.cells:  # a cell merged across columns is listed once for each column
-                    if cell._tc is not previous:
-                        cells.append(" ".join(cell.text.split()))
-                    previous = cell._tc
-                if any(cells):
-                    yield " | ".join(cells)
-        elif tag == "sdt":
-            content = child.find(f"{{{_W}}}sdtContent")
-            if content is not None:
-                yield from _blocks(content, document)
+        root = etree.fromstring(part.blob)
+        found[kind] = {n.get(f"{{{_W}}}id"): n for n in root if n.get(f"{{{_W}}}type") is None}
+    return found
+
+
+def _run_text(paragraph) -> tuple[str, list[tuple[str, str]]]:
+    """A paragraph's text with "^n" where it marks a note, and the (kind, id) of each note marked, in order.
+    Only for paragraphs that mark notes: python-docx's own text leaves the marks out."""
+    parts, marked = [], []
+    for run in paragraph.xpath("./w:r | ./w:hyperlink/w:r | ./w:ins/w:r | ./w:smartTag/w:r"):
+        for el in run:
+            name = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
+            if name == "t":
+                parts.append(el.text or "")
+            elif name in ("tab", "br", "cr"):
+                parts.append(" ")
+            elif name == "noBreakHyphen":
+                parts.append("-")
+            elif name in _NOTE_KINDS:
+                marked.append((_NOTE_KINDS[name], el.get(f"{{{_W}}}id")))
+                parts.append(f"{SUPERSCRIPT_MARK}\0")  # numbered once the note's number is known
+    return "".join(parts), marked
+
+
+@dataclass
+class _Reading:
+    document: object
+    notes: dict[str, dict[str, object]]
+    note_blocks: set[int] = field(default_factory=set)  # indexes of the blocks that are notes
+    _numbers: dict[str, int] = field(default_factory=dict)  # notes of each kind numbered in order of marking
+    _emitted: int = 0
+
+    def blocks(self, container):
+        """The text blocks of a body or a content control, in order. Word keeps cover pages, tables of contents
+        and sometimes whole sections in content controls (w:sdt); XML comments and other non-elements are
+        skipped."""
+        from docx.table import Table
+        from docx.text.paragraph import Paragraph as DocxParagraph
+
+        for child in container.iterchildren():
+            if not isinstance(child.tag, str):  # an XML comment or processing instruction
+                continue
+            tag = child.tag.rsplit("}", 1)[-1]
+            if tag == "p":
+                para = DocxParagraph(child, self.document)
+                marks = child.xpath(".//w:footnoteReference | .//w:endnoteReference")
+                raw, marked = _run_text(child) if marks else (para.text, [])
+                numbers = [self._number(kind, note_id) for kind, note_id in marked]
+                for n in numbers:
+                    raw = raw.replace("\0", str(n), 1)
+                text = " ".join(raw.split())
+                style = (para.style.name if para.style is not None else "") or ""
+                if text and (style.startswith("Heading") or style == "Title"):
+                    yield self._emit(f"# {text}")
+                elif text and (style.startswith("List") or child.find(f"{{{_W}}}pPr/{{{_W}}}numPr") is not None):
+                    yield self._emit(f"- {text}")
+                elif text:
+                    yield self._emit(text)
+                for (kind, note_id), n in zip(marked, numbers):
+                    note = self._note_text(kind, note_id)
+                    if note:
+                        self.note_blocks.add(self._emitted)
+                        yield self._emit(f"{n} {note}")
+            elif tag == "tbl":
+                for row in Table(child, self.document).rows:
+                    cells, previous = [], None
+                    for cell in row.cells:  # a cell merged across columns is listed once for each column
+                        if cell._tc is not previous:
+                            cells.append(" ".join(cell.text.split()))
+                        previous = cell._tc
+                    if any(cells):
+                        yield self._emit(" | ".join(cells))
+            elif tag == "sdt":
+                content = child.find(f"{{{_W}}}sdtContent")
+                if content is not None:
+                    yield from self.blocks(content)
+
+    def _emit(self, block: str) -> str:
+        self._emitted += 1
+        return block
+
+    def _number(self, kind: str, note_id: str) -> int:
+        key = f"{kind}:{note_id}"
+        if key not in self._numbers:
+            self._numbers[key] = 1 + sum(k.startswith(f"{kind}:") for k in self._numbers)
+        return self._numbers[key]
+
+    def _note_text(self, kind: str, note_id: str) -> str:
+        note = self.notes.get(kind, {}).get(note_id)
+        if note is None:
+            return ""
+        paragraphs = ("".join(t.text or "" for t in p.iter(f"{{{_W}}}t")) for p in note.iter(f"{{{_W}}}p"))
+        return " ".join(" ".join(paragraphs).split())
