@@ -176,6 +176,27 @@ def test_docx_footnotes_follow_the_paragraph_that_marks_them_as_notes(tmp_path):
     ]
 
 
+def test_markdown_is_read_as_markdown(tmp_path):
+    notes = tmp_path / "notes.md"
+    notes.write_text(
+        "# Costs\n\nThe *programme* costs, per [the ledger](https://example.org/ledger):\n\n"
+        "| Item | Cost |\n|------|-----:|\n| Trucks | 2,200 |\n\n"
+        "1. First step\n2. Second step\n\n> A quoted finding\n> on two lines.\n",
+        encoding="utf-8",
+    )
+    # Read as plain text, "2. Second step" passed for a heading, the table kept its "|---|" rule, the quote its
+    # "> " marks and the link its address.
+    assert extract(notes, notes.read_bytes()).text.split("\n\n") == [
+        "# Costs",
+        "The programme costs, per the ledger:",
+        "Item | Cost",
+        "Trucks | 2,200",
+        "- First step",
+        "- Second step",
+        "A quoted finding on two lines.\n",
+    ]
+
+
 def test_docx_list_paragraphs_are_items_gathered_with_their_lead_in(tmp_path):
     import docx
 

@@ -1,5 +1,5 @@
 """File bytes -> document text (+ where each page starts). One reader per format (a module each: text,
-pdf, docx, html), chosen by sniffed content first and suffix second; a file that cannot be read raises
+markdown, pdf, docx, html), chosen by sniffed content first and suffix second; a file that cannot be read raises
 ReadError with a reason.
 
 Text from PDF, DOCX and HTML is rebuilt as one paragraph per line, blank lines between, headings as
@@ -15,6 +15,7 @@ from pathlib import Path
 from rag.readers.base import Extracted, ReadError
 from rag.readers.docx import read_docx
 from rag.readers.html import read_html
+from rag.readers.markdown import read_markdown
 from rag.readers.pdf import read_pdf
 from rag.readers.text import decode_text, decode_text_noted, read_text
 
@@ -32,11 +33,12 @@ __all__ = [
     "sniff",
 ]
 
-TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
+TEXT_SUFFIXES = (".txt", ".text")
 
 # Format name -> (the suffixes it claims, the reader). ``sniff`` picks the format; ``extract`` calls its reader.
 READERS: dict[str, tuple[tuple[str, ...], Callable[[bytes], Extracted]]] = {
     "text": (TEXT_SUFFIXES, read_text),
+    "markdown": ((".md", ".markdown"), read_markdown),
     "pdf": ((".pdf",), read_pdf),
     "docx": ((".docx",), read_docx),
     "html": ((".html", ".htm"), read_html),
