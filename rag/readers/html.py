@@ -6,6 +6,7 @@ import re
 import warnings
 
 from rag.readers.base import Extracted, _join_blocks
+from rag.text import SUPERSCRIPT_MARK
 
 
 def read_html(data: bytes) -> Extracted:
@@ -150,7 +151,7 @@ class _Blocks:
         name = tag.name
         if name not in _BREAKS:
             if self._raised(tag):
-                self._inline.append("^" + tag.get_text().strip())
+                self._inline.append(SUPERSCRIPT_MARK + tag.get_text().strip())
             else:
                 self._walk(tag)
             return
