@@ -25,7 +25,9 @@ from rag.types import Chunk, Paragraph, SentenceKey
 # small-caps line over its paragraph is a heading; a formula, a bare number or a line ending in "-" is none; a
 # line's first letter pdfminer stacked into a "vertical" line with blanks above it is put back; text in a
 # form XObject is read; boxes are read in XY-cut order.
-CHUNKING_VERSION = "p9"
+# p10: plain text: a line underlined with "===" or "---" is a heading, the underline and "* * *" breaks no
+# paragraphs; list items and table rows do not count against a document being hard-wrapped prose.
+CHUNKING_VERSION = "p10"
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
@@ -35,6 +37,13 @@ _NOT_IN_HEADING = re.compile(r"\s/\s|\s\|\s|@|\[|\]|^[–—•*-]")  # " | ": a
 # A heading is words: a formula line ("F (H) ≡", "Tt ∈") or a bare number or symbol is none, however short.
 _MATH = re.compile(r"[=≡∈∉<>+∀∃∧∨≤≥×÷∑∏√∞→←⇒⊆⊂∪∩\ufffd]")
 _WORD = re.compile(r"[^\W\d_]{3}")
+
+# Plain text's markup: a line of "=" or "-" under a line makes it a heading ("Summary\n-------"); a row of one
+# such character, spaced or not ("* * *", "___"), breaks sections. Neither is a paragraph. A gapped rule under a
+# fixed-width table's header ("-----  ----") is neither and stays a line of the table.
+_UNDERLINE = re.compile(r"^(?:={3,}|-{3,})$")
+_RULE = re.compile(r"^([*_~=-])(?: ?\1){2,}$")
+MAX_UNDERLINED_CHARS = 120
 
 MAX_HEADING_CHARS = 60
 MAX_HEADING_WORDS = 8
@@ -48,6 +57,7 @@ class _Line:
     end: int  # trimmed span into the document text
     text: str
     blank_before: bool
+    underlined: bool = False
 
 
 def _lines(text: str) -> list[_Line]:
@@ -56,6 +66,13 @@ def _lines(text: str) -> list[_Line]:
     for m in _LINE.finditer(text):
         raw_start, raw = m.start(), m.group(0).rstrip("\r\n")
         if not raw.strip():
+            blank = True
+            if m.end() == len(text):
+                break
+            continue
+        if _UNDERLINE.match(raw.strip()) and lines and not blank:
+            lines[-1].underlined = True
+        if _UNDERLINE.match(raw.strip()) or _RULE.match(raw.strip()):
             blank = True
             if m.end() == len(text):
                 break
@@ -98,7 +115,8 @@ def _is_hard_wrapped(lines: list[_Line]) -> bool:
         return False
     breaks = continued = 0
     for prev, line in zip(lines, lines[1:]):
-        if line.blank_before:
+        # A list's items and a table's rows are lines by design: only prose lines tell whether prose is wrapped.
+        if line.blank_before or LIST_ITEM.match(line.text) or TABLE_CELL.search(f"{prev.text} {line.text}"):
             continue
         breaks += 1
         mid_sentence = not prev.text.endswith((".", "!", "?", ":", ";", '"', "”", "’", ")"))
@@ -111,6 +129,7 @@ def split_paragraphs(text: str, source: str) -> list[Paragraph]:
     wrapped = _is_hard_wrapped(lines)
     # Group lines into candidate paragraphs first: (start, end, single_line).
     groups: list[tuple[int, int, bool]] = []
+    underlined: set[int] = set()  # the groups that are underlined lines
     for i, line in enumerate(lines):
         # In hard-wrapped text a block is one paragraph; headings and list items stand on their own.
         joins = (
@@ -122,18 +141,22 @@ def split_paragraphs(text: str, source: str) -> list[Paragraph]:
             and not TABLE_CELL.search(lines[i - 1].text)
             and not _MD_HEADING.match(line.text)
             and not _MD_HEADING.match(lines[i - 1].text)
+            and not line.underlined
+            and not lines[i - 1].underlined
         )
         if joins:
             groups[-1] = (groups[-1][0], line.end, False)
         else:
             groups.append((line.start, line.end, True))
+            if line.underlined and len(line.text) <= MAX_UNDERLINED_CHARS:
+                underlined.add(len(groups) - 1)
 
     bodies: list[tuple[int, int, str | None]] = []
     seen: set[str] = set()
     section: str | None = None
     for gi, (start, end, single) in enumerate(groups):
         body = text[start:end]
-        heading = _heading_text(body) if single else None
+        heading = body if gi in underlined else _heading_text(body) if single else None
         if heading is not None and gi + 1 < len(groups):
             next_start, next_end, _ = groups[gi + 1]
             # A heading-shaped line followed by another one is a short paragraph, not a heading, and so is one
@@ -144,7 +167,7 @@ def split_paragraphs(text: str, source: str) -> list[Paragraph]:
                 and TABLE_CELL.search(text[groups[gi - 1][0] : groups[gi - 1][1]])
                 and TABLE_CELL.search(following)
             )
-            if _MD_HEADING.match(body) or (_heading_text(following) is None and not in_table):
+            if _MD_HEADING.match(body) or gi in underlined or (_heading_text(following) is None and not in_table):
                 section = heading
                 continue
         if body in seen:

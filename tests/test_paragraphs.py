@@ -126,6 +126,32 @@ def test_hard_wrapped_blocks_are_one_paragraph_and_markdown_headings_are_section
     assert [p.section for p in paragraphs] == ["Annual review", "Outlook"]
 
 
+def test_plain_text_underlined_headings_rules_and_wrapped_prose_among_lists():
+    text = (
+        "Summary\n-------\n\nThe group carried out twelve attacks in the first quarter of the\n"
+        "year, most of them near Palmyra.\n\nKey steps:\n1. First step taken by the council.\n"
+        "2. Second step taken later.\n3. Third.\n\n___\n\nOutlook for the year ahead\n==========================\n\n"
+        "Attacks are expected to rise again in the spring, as they did in\nthe two years before.\n"
+    )
+    paragraphs = split_paragraphs(text, "r.txt")
+    # Before, the underlines and the rule were paragraphs, and the list's lines outvoted the wrapped prose, so
+    # each wrapped line was a paragraph of its own.
+    assert [(p.text, p.section) for p in paragraphs] == [
+        (
+            "The group carried out twelve attacks in the first quarter of the\nyear, most of them near Palmyra.",
+            "Summary",
+        ),
+        (
+            "Key steps:\n1. First step taken by the council.\n2. Second step taken later.\n3. Third.",
+            "Summary",
+        ),
+        (
+            "Attacks are expected to rise again in the spring, as they did in\nthe two years before.",
+            "Outlook for the year ahead",
+        ),
+    ]
+
+
 def test_short_list_items_are_one_paragraph_with_their_lead_in_and_each_item_a_sentence():
     items = [f"- {name} ({year})" for name, year in [("Argo", 2021), ("etcd 3.4.3", 2020), ("Flux", 2021)]]
     long_item = "- " + "A list item that is a paragraph of its own, with enough to say about itself. " * 3
