@@ -26,7 +26,8 @@ from rag.types import Chunk, Paragraph, SentenceKey
 # line's first letter pdfminer stacked into a "vertical" line with blanks above it is put back; text in a
 # form XObject is read; boxes are read in XY-cut order.
 # p10: plain text: a line underlined with "===" or "---" is a heading, the underline and "* * *" breaks no
-# paragraphs; list items and table rows do not count against a document being hard-wrapped prose.
+# paragraphs; list items and table rows do not count against a document being hard-wrapped prose; a first-line
+# indent after a finished sentence starts a paragraph.
 CHUNKING_VERSION = "p10"
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
@@ -44,6 +45,7 @@ _WORD = re.compile(r"[^\W\d_]{3}")
 _UNDERLINE = re.compile(r"^(?:={3,}|-{3,})$")
 _RULE = re.compile(r"^([*_~=-])(?: ?\1){2,}$")
 MAX_UNDERLINED_CHARS = 120
+_SENTENCE_END = (".", "!", "?", ":", '"', "”")
 
 MAX_HEADING_CHARS = 60
 MAX_HEADING_WORDS = 8
@@ -58,6 +60,7 @@ class _Line:
     text: str
     blank_before: bool
     underlined: bool = False
+    indent: int = 0  # leading spaces (a tab counts as four)
 
 
 def _lines(text: str) -> list[_Line]:
@@ -80,7 +83,8 @@ def _lines(text: str) -> list[_Line]:
         lead = len(raw) - len(raw.lstrip())
         start = raw_start + lead
         end = raw_start + len(raw.rstrip())
-        lines.append(_Line(start, end, text[start:end], blank))
+        indent = len(raw[:lead].expandtabs(4))
+        lines.append(_Line(start, end, text[start:end], blank, indent=indent))
         blank = False
         if m.end() == len(text):
             break
@@ -124,6 +128,17 @@ def _is_hard_wrapped(lines: list[_Line]) -> bool:
     return breaks > 0 and continued >= 0.3 * breaks
 
 
+def _indented_start(prev: _Line, line: _Line, group: str) -> bool:
+    """A first-line indent after a finished sentence starts a paragraph in wrapped text set without blank lines
+    between paragraphs; not inside a list item, whose wrapped lines hang indented under it."""
+    return (
+        line.indent > prev.indent
+        and prev.text.endswith(_SENTENCE_END)
+        and line.text[:1].isupper()
+        and not LIST_ITEM.match(group)
+    )
+
+
 def split_paragraphs(text: str, source: str) -> list[Paragraph]:
     lines = _lines(text)
     wrapped = _is_hard_wrapped(lines)
@@ -143,6 +158,7 @@ def split_paragraphs(text: str, source: str) -> list[Paragraph]:
             and not _MD_HEADING.match(lines[i - 1].text)
             and not line.underlined
             and not lines[i - 1].underlined
+            and not _indented_start(lines[i - 1], line, text[groups[-1][0] : groups[-1][1]])
         )
         if joins:
             groups[-1] = (groups[-1][0], line.end, False)

@@ -152,6 +152,23 @@ def test_plain_text_underlined_headings_rules_and_wrapped_prose_among_lists():
     ]
 
 
+def test_plain_text_paragraphs_set_apart_by_a_first_line_indent():
+    text = (
+        "    The committee met on Monday to review the budget for the coming\n"
+        "year. It approved the plan with two changes to the capital program.\n"
+        "    The second change moves the bridge repair to the spring, when the\n"
+        "river is low enough for the crews to work safely.\n\n"
+        "1. First point of the list ends here.\n   Its second sentence hangs under it.\n"
+    )
+    assert [p.text for p in split_paragraphs(text, "r.txt")] == [
+        "The committee met on Monday to review the budget for the coming\n"
+        "year. It approved the plan with two changes to the capital program.",
+        "The second change moves the bridge repair to the spring, when the\n"
+        "river is low enough for the crews to work safely.",
+        "1. First point of the list ends here.\n   Its second sentence hangs under it.",
+    ]
+
+
 def test_short_list_items_are_one_paragraph_with_their_lead_in_and_each_item_a_sentence():
     items = [f"- {name} ({year})" for name, year in [("Argo", 2021), ("etcd 3.4.3", 2020), ("Flux", 2021)]]
     long_item = "- " + "A list item that is a paragraph of its own, with enough to say about itself. " * 3
