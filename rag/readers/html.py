@@ -31,9 +31,9 @@ _DROP = [
 # ("- ..."): as from a PDF or DOCX, a run of rows or of short items becomes one paragraph (rag.paragraphs).
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _CELLS = ["td", "th"]
-# Elements a browser lays out as blocks (and <br>): each ends the text before it and starts its own, so text
-# set loose in a <div>, between two lists or after a line break is a block of its own, never lost or run
-# into its neighbour. Everything else (<span>, <a>, <b>, <q>, ...) is inline: its text joins its block as
+# Elements a browser lays out as blocks: each ends the text before it and starts its own, so text set loose in
+# a <div> or between two lists is a block of its own, never lost or run into its neighbour (a <br> breaks the
+# line within its block). Everything else (<span>, <a>, <b>, <q>, ...) is inline: its text joins its block as
 # written ("<b>Pa</b>ra" reads "Para").
 _BREAKS = frozenset(
     {
@@ -42,7 +42,6 @@ _BREAKS = frozenset(
         "article",
         "blockquote",
         "body",
-        "br",
         "caption",
         "center",
         "dd",
@@ -103,6 +102,14 @@ def _collapsed(text: str) -> str:
     return " ".join(text.split())
 
 
+def _lines_collapsed(text: str) -> str:
+    """Whitespace collapsed within each line; the line breaks a <br> made kept, two in a row as a blank line
+    (so a paragraph wrapped with <br>s is one block whose lines rag.paragraphs joins as wrapped prose, and one
+    set apart by <br><br> is a paragraph of its own)."""
+    lines = [_collapsed(line) for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+
+
 class _Blocks:
     """The blocks of an element's text in document order: headings as "# ...", list items as "- ...", table
     rows as their cells joined by " | ", and every other run of text between two block boundaries as is."""
@@ -118,7 +125,7 @@ class _Blocks:
         return self.blocks
 
     def _end_block(self) -> None:
-        text = _collapsed("".join(self._inline))
+        text = _lines_collapsed("".join(self._inline))
         self._inline.clear()
         if text:
             self.blocks.append(self._marker + text)
@@ -132,7 +139,7 @@ class _Blocks:
             if isinstance(node, PreformattedString):  # comments, CDATA, doctype, processing instructions
                 continue
             if isinstance(node, NavigableString):
-                self._inline.append(str(node))
+                self._inline.append(str(node).replace("\n", " "))  # source line breaks are spaces
             elif isinstance(node, Tag):
                 self._element(node)
 
@@ -149,6 +156,9 @@ class _Blocks:
 
     def _element(self, tag) -> None:
         name = tag.name
+        if name == "br":
+            self._inline.append("\n")
+            return
         if name not in _BREAKS:
             if self._raised(tag):
                 self._inline.append(SUPERSCRIPT_MARK + tag.get_text().strip())
