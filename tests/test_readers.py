@@ -196,6 +196,30 @@ def test_markdown_is_read_as_markdown(tmp_path):
     ]
 
 
+def test_docx_text_boxes_are_read_once_after_their_paragraph(tmp_path):
+    import docx
+    from docx.oxml import parse_xml
+
+    from rag.readers.docx import _MC, _W
+
+    box = "<w:txbxContent><w:p><w:r><w:t>Key finding: exports fell 3%.</w:t></w:r></w:p></w:txbxContent>"
+    # As Word writes a text box: a drawing for new readers, the same box again as a VML fallback for old ones.
+    run = parse_xml(
+        f'<w:r xmlns:w="{_W}" xmlns:mc="{_MC}" xmlns:v="urn:schemas-microsoft-com:vml"><mc:AlternateContent>'
+        f'<mc:Choice Requires="wps"><w:drawing>{box}</w:drawing></mc:Choice>'
+        f"<mc:Fallback><w:pict><v:shape><v:textbox>{box}</v:textbox></v:shape></w:pict></mc:Fallback>"
+        "</mc:AlternateContent></w:r>"
+    )
+    document = docx.Document()
+    document.add_paragraph("The report's main text.")._p.append(run)
+    document.add_paragraph("Next paragraph.")
+    path = tmp_path / "boxed.docx"
+    document.save(path)
+    assert extract(path, path.read_bytes()).text == (
+        "The report's main text.\n\nKey finding: exports fell 3%.\n\nNext paragraph.\n"
+    )
+
+
 def test_docx_list_paragraphs_are_items_gathered_with_their_lead_in(tmp_path):
     import docx
 

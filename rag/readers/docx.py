@@ -8,11 +8,20 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 
+from lxml import etree
+
 from rag.readers.base import Extracted, ReadError, _join_blocks
 from rag.text import SUPERSCRIPT_MARK
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _NOTE_KINDS = {"footnoteReference": "footnotes", "endnoteReference": "endnotes"}
+_MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+# The text boxes anchored in a paragraph (a report's "Key findings" box, a sidebar): python-docx's text leaves
+# them out; they are read after the paragraph. Word writes each box twice, for new readers and as a fallback
+# for old ones: the fallback is skipped, and so is a box inside a box (read with its own).
+_TEXT_BOXES = etree.XPath(
+    ".//w:txbxContent[not(ancestor::mc:Fallback)][not(ancestor::w:txbxContent)]", namespaces={"w": _W, "mc": _MC}
+)
 
 
 def read_docx(data: bytes) -> Extracted:
@@ -39,7 +48,6 @@ def read_docx(data: bytes) -> Extracted:
 def _notes(document) -> dict[str, dict[str, object]]:
     """The footnotes and endnotes parts' notes by id ({"footnotes": {"2": <w:footnote>}, ...})."""
     from docx.opc.constants import RELATIONSHIP_TYPE as RT
-    from lxml import etree
 
     found: dict[str, dict[str, object]] = {}
     for kind, reltype in (("footnotes", RT.FOOTNOTES), ("endnotes", RT.ENDNOTES)):
@@ -110,6 +118,8 @@ class _Reading:
                     if note:
                         self.note_blocks.add(self._emitted)
                         yield self._emit(f"{n} {note}")
+                for box in _TEXT_BOXES(child):
+                    yield from self.blocks(box)
             elif tag == "tbl":
                 for row in Table(child, self.document).rows:
                     cells, previous = [], None
