@@ -79,6 +79,21 @@ def test_html_text_outside_paragraph_tags_is_read_in_order(tmp_path):
     ]
 
 
+def test_html_an_articles_own_header_is_kept_and_the_sites_dropped(tmp_path):
+    page = tmp_path / "post.html"
+    page.write_text(
+        "<html><body><header class='site-header'>Audit News</header><article><header class='entry-header'>"
+        "<h1>Costs of the programme</h1><p>By the audit office</p></header><p>The programme cost 3m.</p>"
+        "<footer>Tags: audit</footer></article></body></html>",
+        encoding="utf-8",
+    )
+    # Before, every <header> was dropped as the site's banner, and the article's title with it.
+    assert (
+        extract(page, page.read_bytes()).text
+        == "# Costs of the programme\n\nBy the audit office\n\nThe programme cost 3m.\n"
+    )
+
+
 def test_html_fragment_and_footnote_marks(tmp_path):
     page = tmp_path / "fragment.html"
     page.write_text(

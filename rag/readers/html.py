@@ -85,17 +85,25 @@ def html_text(data: bytes) -> str:
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
         soup = BeautifulSoup(data, "lxml")
     for tag in soup(_DROP):
-        tag.decompose()
+        if not _articles_header(tag, {tag.name}):
+            tag.decompose()
     for tag in soup.find_all(attrs={"role": ["navigation", "banner", "contentinfo", "complementary"]}):
         tag.decompose()
     for tag in soup.find_all(True):
         if tag.attrs is None:
             continue
         marks = " ".join([tag.get("id") or "", *(tag.get("class") or [])])
-        if marks.strip() and _BOILERPLATE.search(marks) and tag.name not in ("html", "body", "main", "article"):
+        found = {m.lower() for m in _BOILERPLATE.findall(marks)}
+        if found and tag.name not in ("html", "body", "main", "article") and not _articles_header(tag, found):
             tag.decompose()
     root = soup.find("article") or soup.find("main") or _densest(soup) or soup.body or soup
     return _join_blocks(_Blocks().read(root))
+
+
+def _articles_header(tag, marks: set[str]) -> bool:
+    """An article's own header (<header>, class "entry-header"): its title and byline, kept; the page's header is
+    the site's banner."""
+    return marks == {"header"} and tag.find_parent(["article", "main"]) is not None
 
 
 def _collapsed(text: str) -> str:
