@@ -5,6 +5,7 @@ from rag.api import InvalidQuestion, Library, UnknownDocument, open
 from rag.backends import BACKENDS, Backend
 from rag.chat import ChatSession
 from rag.index import Consistency, IndexBusy, IngestProgress
+from rag.readers import SUPPORTED_SUFFIXES
 from rag.settings import Settings
 from rag.store import StoreUnavailable
 from rag.types import (
@@ -21,6 +22,7 @@ from rag.types import (
 
 __all__ = [
     "BACKENDS",
+    "SUPPORTED_SUFFIXES",
     "Backend",
     "ChatSession",
     "Consistency",

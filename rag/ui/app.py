@@ -296,7 +296,7 @@ def build(lib: rag.Library) -> gr.Blocks:
             )
             upload = gr.File(
                 file_count="multiple",
-                file_types=[".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".htm"],
+                file_types=list(rag.SUPPORTED_SUFFIXES),
                 label="Add reports (txt, md, pdf, docx, html)",
                 elem_id="upload",
             )
