@@ -64,9 +64,9 @@ def _run_text(paragraph) -> tuple[str, list[tuple[str, str]]]:
     """A paragraph's text with "^n" where it marks a note, and the (kind, id) of each note marked, in order.
     Only for paragraphs that mark notes: python-docx's own text leaves the marks out."""
     parts, marked = [], []
-    for run in paragraph.xpath("./w:r | ./w:hyperlink/w:r | ./w:ins/w:r | ./w:smartTag/w:r"):
+    for run in _runs(paragraph):
         for el in run:
-            name = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
+            name = _local(el)
             if name == "t":
                 parts.append(el.text or "")
             elif name in ("tab", "br", "cr"):
@@ -77,6 +77,26 @@ def _run_text(paragraph) -> tuple[str, list[tuple[str, str]]]:
                 marked.append((_NOTE_KINDS[name], el.get(f"{{{_W}}}id")))
                 parts.append(f"{SUPERSCRIPT_MARK}\0")  # numbered once the note's number is known
     return "".join(parts), marked
+
+
+def _local(element) -> str:
+    """An element's tag without its namespace ("" for a comment or processing instruction)."""
+    return element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
+
+
+# Inside a paragraph, what is not its own text: deleted text, text boxes (read after it) and the fallback copy
+# of a drawing.
+_NOT_OWN_TEXT = {"del", "txbxContent", "Fallback", "drawing", "pict"}
+
+
+def _runs(element):
+    """The runs of a paragraph's own text, in order, wherever they stand (hyperlinks, fields, content controls)."""
+    for child in element:
+        name = _local(child)
+        if name == "r":
+            yield child
+        elif name and name not in _NOT_OWN_TEXT:
+            yield from _runs(child)
 
 
 @dataclass
@@ -95,9 +115,7 @@ class _Reading:
         from docx.text.paragraph import Paragraph as DocxParagraph
 
         for child in container.iterchildren():
-            if not isinstance(child.tag, str):  # an XML comment or processing instruction
-                continue
-            tag = child.tag.rsplit("}", 1)[-1]
+            tag = _local(child)  # "" for an XML comment or processing instruction
             if tag == "p":
                 para = DocxParagraph(child, self.document)
                 marks = child.xpath(".//w:footnoteReference | .//w:endnoteReference")
