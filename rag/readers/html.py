@@ -154,13 +154,10 @@ class _Blocks:
     def _raised(self, tag) -> bool:
         """A superscript of digits glued to the text before it: a footnote mark or a power, read as "^1" the
         way the PDF reader writes one ("Mason^1", not a word "Mason1"; "10^18", not 1018)."""
-        said = "".join(self._inline)
-        return bool(
-            said
-            and tag.name == "sup"
-            and _SUPERSCRIPT_DIGITS.fullmatch(tag.get_text().strip())
-            and not said[-1:].isspace()
-        )
+        if tag.name != "sup" or not _SUPERSCRIPT_DIGITS.fullmatch(tag.get_text().strip()):
+            return False
+        before = next((piece for piece in reversed(self._inline) if piece), "")
+        return bool(before) and not before[-1].isspace()
 
     def _element(self, tag) -> None:
         name = tag.name
