@@ -128,14 +128,15 @@ def _is_hard_wrapped(lines: list[_Line]) -> bool:
     return breaks > 0 and continued >= 0.3 * breaks
 
 
-def _indented_start(prev: _Line, line: _Line, group: str) -> bool:
+def _indented_start(prev: _Line, line: _Line, group_opening: str) -> bool:
     """A first-line indent after a finished sentence starts a paragraph in wrapped text set without blank lines
-    between paragraphs; not inside a list item, whose wrapped lines hang indented under it."""
+    between paragraphs; not inside a list item (``group_opening``: how the block so far begins), whose wrapped
+    lines hang indented under it."""
     return (
         line.indent > prev.indent
         and prev.text.endswith(_SENTENCE_END)
         and line.text[:1].isupper()
-        and not LIST_ITEM.match(group)
+        and not LIST_ITEM.match(group_opening)
     )
 
 
@@ -158,7 +159,7 @@ def split_paragraphs(text: str, source: str) -> list[Paragraph]:
             and not _MD_HEADING.match(lines[i - 1].text)
             and not line.underlined
             and not lines[i - 1].underlined
-            and not _indented_start(lines[i - 1], line, text[groups[-1][0] : groups[-1][1]])
+            and not _indented_start(lines[i - 1], line, text[groups[-1][0] : groups[-1][0] + 16])
         )
         if joins:
             groups[-1] = (groups[-1][0], line.end, False)
