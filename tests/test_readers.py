@@ -235,6 +235,31 @@ def test_docx_text_boxes_are_read_once_after_their_paragraph(tmp_path):
     )
 
 
+def test_docx_headings_by_outline_level_whatever_their_style_is_called(tmp_path):
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.oxml import parse_xml
+
+    from rag.readers.docx import _W
+
+    def outline(level: int):
+        return parse_xml(f'<w:outlineLvl xmlns:w="{_W}" w:val="{level}"/>')
+
+    document = docx.Document()
+    chapter = document.styles.add_style("Chapter Title", WD_STYLE_TYPE.PARAGRAPH)  # a house style, not "Heading 1"
+    chapter.element.get_or_add_pPr().append(outline(0))
+    document.styles.add_style("Chapter Subtitle", WD_STYLE_TYPE.PARAGRAPH).base_style = chapter
+    document.add_paragraph("Findings", style="Chapter Title")
+    document.add_paragraph("Costs rose.")
+    document.add_paragraph("Regional detail", style="Chapter Subtitle")
+    document.add_paragraph("Body text at level nine.")._p.get_or_add_pPr().append(outline(9))
+    path = tmp_path / "house.docx"
+    document.save(path)
+    assert extract(path, path.read_bytes()).text == (
+        "# Findings\n\nCosts rose.\n\n# Regional detail\n\nBody text at level nine.\n"
+    )
+
+
 def test_docx_list_paragraphs_are_items_gathered_with_their_lead_in(tmp_path):
     import docx
 

@@ -99,6 +99,22 @@ def _runs(element):
             yield from _runs(child)
 
 
+# Word's own mark of a heading, whatever its style is called ("Chapter Title", a house "H1", a localized name):
+# an outline level (0-8) set on the paragraph or on its style or a style it is based on, as the table of
+# contents and the navigation pane read it. Level 9 is body text.
+_OUTLINE = f"{{{_W}}}pPr/{{{_W}}}outlineLvl"
+_VAL = f"{{{_W}}}val"
+
+
+def _outlined(paragraph, style) -> bool:
+    level = paragraph.find(_OUTLINE)
+    seen = 0
+    while level is None and style is not None and seen < 10:  # a loop of styles based on each other ends
+        level = style.element.find(_OUTLINE)
+        style, seen = style.base_style, seen + 1
+    return level is not None and level.get(_VAL, "9").isdigit() and int(level.get(_VAL, "9")) < 9
+
+
 @dataclass
 class _Reading:
     document: object
@@ -125,7 +141,7 @@ class _Reading:
                     raw = raw.replace("\0", str(n), 1)
                 text = " ".join(raw.split())
                 style = (para.style.name if para.style is not None else "") or ""
-                if text and (style.startswith("Heading") or style == "Title"):
+                if text and (style.startswith("Heading") or style == "Title" or _outlined(child, para.style)):
                     yield self._emit(f"# {text}")
                 elif text and (style.startswith("List") or child.find(f"{{{_W}}}pPr/{{{_W}}}numPr") is not None):
                     yield self._emit(f"- {text}")
