@@ -713,13 +713,14 @@ def _merge_wrapped_rows(run: list[list[_Line]]) -> list[list[_Line]]:
         return run
     cut = (min(body) + max(body)) / 2
     merged = [list(run[0])]
-    full = max(len(_cells(row)) for row in run)
-    for gap, row in zip(gaps, run[1:]):
+    cells = [_cells(row) for row in run]
+    full = max(map(len, cells))
+    for gap, row, row_cells in zip(gaps, run[1:], cells[1:]):
         # A line of figures in every column is a row of its own, however tight: a statistical table sets its rows
         # in groups ("Murder . . . | 9,739 | 4,741" under "Violent crime . . . | 456,965 | 268,346"), the groups
         # apart. A line of words in every column may be the next line of cells that all wrap (a roster's names
         # over their institutions).
-        if gap < cut and not (len(_cells(row)) == full and _figures_row(row)):
+        if gap < cut and not (len(row_cells) == full and _figures_row(row_cells)):
             merged[-1].extend(row)
         else:
             merged.append(list(row))
@@ -729,9 +730,10 @@ def _merge_wrapped_rows(run: list[list[_Line]]) -> list[list[_Line]]:
 _FIGURE = re.compile(r"^[(\[]?[-–—+$€£]?\d[\d.,]*%?[)\]]?$|^[-–—]$|^\(?[A-Z]{1,2}\)?$")
 
 
-def _figures_row(row: list[_Line]) -> bool:
-    """Whether every cell after the row's first holds figures only ("1,396.4", "(X)", "–", "12%")."""
-    later = _cells(row)[1:]
+def _figures_row(cells: list[list[_Line]]) -> bool:
+    """Whether every cell of a row (its lines grouped by _cells) after the first holds figures only ("1,396.4",
+    "(X)", "–", "12%")."""
+    later = cells[1:]
     return bool(later) and all(all(_FIGURE.match(token) for ln in cell for token in ln.text.split()) for cell in later)
 
 
