@@ -34,12 +34,11 @@ def read_docx(data: bytes) -> Extracted:
         raise ReadError(f"corrupt DOCX (not a readable Word package: {exc})") from exc
     except PackageNotFoundError as exc:
         raise ReadError("corrupt DOCX (not a Word package)") from exc
-    reading = _Reading(document, _notes(document))
-    blocks = list(reading.blocks(document.element.body))
-    text = _join_blocks(blocks)
+    blocks = list(_Reading(document, _notes(document)).blocks(document.element.body))
+    text = _join_blocks([block for block, _ in blocks])
     footnotes, at = [], 0
-    for k, block in enumerate(blocks):  # _join_blocks sets blocks two newlines apart
-        if k in reading.note_blocks:
+    for block, is_note in blocks:  # _join_blocks sets blocks two newlines apart
+        if is_note:
             footnotes.append((at, at + len(block)))
         at += len(block) + 2
     return Extracted(text, footnotes=tuple(footnotes))
@@ -60,9 +59,9 @@ def _notes(document) -> dict[str, dict[str, object]]:
     return found
 
 
-def _run_text(paragraph) -> tuple[str, list[tuple[str, str]]]:
-    """A paragraph's text with "^n" where it marks a note, and the (kind, id) of each note marked, in order.
-    Only for paragraphs that mark notes: python-docx's own text leaves the marks out."""
+def _run_text(paragraph, number) -> tuple[str, list[tuple[str, str, int]]]:
+    """A paragraph's text with "^n" where it marks a note (``number(kind, id)`` gives n), and the (kind, id, n) of
+    each note marked, in order. Only for paragraphs that mark notes: python-docx's own text leaves the marks out."""
     parts, marked = [], []
     for run in _runs(paragraph):
         for el in run:
@@ -74,8 +73,9 @@ def _run_text(paragraph) -> tuple[str, list[tuple[str, str]]]:
             elif name == "noBreakHyphen":
                 parts.append("-")
             elif name in _NOTE_KINDS:
-                marked.append((_NOTE_KINDS[name], el.get(f"{{{_W}}}id")))
-                parts.append(f"{SUPERSCRIPT_MARK}\0")  # numbered once the note's number is known
+                kind, note_id = _NOTE_KINDS[name], el.get(f"{{{_W}}}id")
+                marked.append((kind, note_id, number(kind, note_id)))
+                parts.append(f"{SUPERSCRIPT_MARK}{marked[-1][2]}")
     return "".join(parts), marked
 
 
@@ -119,14 +119,12 @@ def _outlined(paragraph, style) -> bool:
 class _Reading:
     document: object
     notes: dict[str, dict[str, object]]
-    note_blocks: set[int] = field(default_factory=set)  # indexes of the blocks that are notes
-    _numbers: dict[str, int] = field(default_factory=dict)  # notes of each kind numbered in order of marking
-    _emitted: int = 0
+    _numbers: dict[str, dict[str, int]] = field(default_factory=dict)  # kind -> id -> number, in order of marking
 
     def blocks(self, container):
-        """The text blocks of a body or a content control, in order. Word keeps cover pages, tables of contents
-        and sometimes whole sections in content controls (w:sdt); XML comments and other non-elements are
-        skipped."""
+        """The text blocks of a body or a content control, in order, each with whether it is a note. Word keeps
+        cover pages, tables of contents and sometimes whole sections in content controls (w:sdt); XML comments
+        and other non-elements are skipped."""
         from docx.table import Table
         from docx.text.paragraph import Paragraph as DocxParagraph
 
@@ -135,23 +133,19 @@ class _Reading:
             if tag == "p":
                 para = DocxParagraph(child, self.document)
                 marks = child.xpath(".//w:footnoteReference | .//w:endnoteReference")
-                raw, marked = _run_text(child) if marks else (para.text, [])
-                numbers = [self._number(kind, note_id) for kind, note_id in marked]
-                for n in numbers:
-                    raw = raw.replace("\0", str(n), 1)
+                raw, marked = _run_text(child, self._number) if marks else (para.text, [])
                 text = " ".join(raw.split())
                 style = (para.style.name if para.style is not None else "") or ""
                 if text and (style.startswith("Heading") or style == "Title" or _outlined(child, para.style)):
-                    yield self._emit(f"# {text}")
+                    yield f"# {text}", False
                 elif text and (style.startswith("List") or child.find(f"{{{_W}}}pPr/{{{_W}}}numPr") is not None):
-                    yield self._emit(f"- {text}")
+                    yield f"- {text}", False
                 elif text:
-                    yield self._emit(text)
-                for (kind, note_id), n in zip(marked, numbers):
+                    yield text, False
+                for kind, note_id, n in marked:
                     note = self._note_text(kind, note_id)
                     if note:
-                        self.note_blocks.add(self._emitted)
-                        yield self._emit(f"{n} {note}")
+                        yield f"{n} {note}", True
                 for box in _TEXT_BOXES(child):
                     yield from self.blocks(box)
             elif tag == "tbl":
@@ -162,21 +156,15 @@ class _Reading:
                             cells.append(" ".join(cell.text.split()))
                         previous = cell._tc
                     if any(cells):
-                        yield self._emit(" | ".join(cells))
+                        yield " | ".join(cells), False
             elif tag == "sdt":
                 content = child.find(f"{{{_W}}}sdtContent")
                 if content is not None:
                     yield from self.blocks(content)
 
-    def _emit(self, block: str) -> str:
-        self._emitted += 1
-        return block
-
     def _number(self, kind: str, note_id: str) -> int:
-        key = f"{kind}:{note_id}"
-        if key not in self._numbers:
-            self._numbers[key] = 1 + sum(k.startswith(f"{kind}:") for k in self._numbers)
-        return self._numbers[key]
+        numbered = self._numbers.setdefault(kind, {})
+        return numbered.setdefault(note_id, len(numbered) + 1)
 
     def _note_text(self, kind: str, note_id: str) -> str:
         note = self.notes.get(kind, {}).get(note_id)
