@@ -73,9 +73,10 @@ def _lines(text: str) -> list[_Line]:
             if m.end() == len(text):
                 break
             continue
-        if _UNDERLINE.match(raw.strip()) and lines and not blank:
+        underline = _UNDERLINE.match(raw.strip())
+        if underline and lines and not blank:
             lines[-1].underlined = True
-        if _UNDERLINE.match(raw.strip()) or _RULE.match(raw.strip()):
+        if underline or _RULE.match(raw.strip()):
             blank = True
             if m.end() == len(text):
                 break
