@@ -59,17 +59,24 @@ def test_html_tables_are_read_row_by_row_and_list_items_keep_a_marker(tmp_path):
     assert {p.section for p in paragraphs} == {"Costs"}
 
 
+def read_as(folder, name: str, content: str) -> str:
+    """The stored text of ``content`` saved as file ``name``: the reader is chosen as for a real file."""
+    path = folder / name
+    path.write_text(content, encoding="utf-8")
+    return extract(path, path.read_bytes()).text
+
+
 def test_html_text_outside_paragraph_tags_is_read_in_order(tmp_path):
     # Real pages set text in <div>s, after <br>s, between lists and in a list item above its own sub-list;
     # before, only <p>, <li> and the like were read and such a page was "no text found".
-    page = tmp_path / "bulletin.html"
-    page.write_text(
+    text = read_as(
+        tmp_path,
+        "bulletin.html",
         "<html><body><div class='content'><h2>Bulletin</h2><div>Wheat output fell <b>7</b>%.<br>Maize rose.</div>"
         "<ul><li>Exports<ul><li>Down 3%</li></ul></li></ul>Prices held.<div>Stocks: <span>high</span></div>"
         "<!-- an editor's comment --></div></body></html>",
-        encoding="utf-8",
     )
-    assert extract(page, page.read_bytes()).text.split("\n\n") == [
+    assert text.split("\n\n") == [
         "# Bulletin",
         "Wheat output fell 7%.\nMaize rose.",  # a <br> breaks the line, not the block
         "- Exports",
@@ -80,44 +87,42 @@ def test_html_text_outside_paragraph_tags_is_read_in_order(tmp_path):
 
 
 def test_html_an_articles_own_header_is_kept_and_the_sites_dropped(tmp_path):
-    page = tmp_path / "post.html"
-    page.write_text(
+    text = read_as(
+        tmp_path,
+        "post.html",
         "<html><body><header class='site-header'>Audit News</header><article><header class='entry-header'>"
         "<h1>Costs of the programme</h1><p>By the audit office</p></header><p>The programme cost 3m.</p>"
         "<footer>Tags: audit</footer></article></body></html>",
-        encoding="utf-8",
     )
     # Before, every <header> was dropped as the site's banner, and the article's title with it.
-    assert (
-        extract(page, page.read_bytes()).text
-        == "# Costs of the programme\n\nBy the audit office\n\nThe programme cost 3m.\n"
-    )
+    assert text == "# Costs of the programme\n\nBy the audit office\n\nThe programme cost 3m.\n"
 
 
 def test_html_fragment_and_footnote_marks(tmp_path):
-    page = tmp_path / "fragment.html"
-    page.write_text(
-        "<q>If this is a test,</q> he said in 2020<sup>1</sup>, <q>then E=mc<sup>2</sup> holds</q>.", encoding="utf-8"
+    text = read_as(
+        tmp_path,
+        "fragment.html",
+        "<q>If this is a test,</q> he said in 2020<sup>1</sup>, <q>then E=mc<sup>2</sup> holds</q>.",
     )
     # A footnote mark is no part of the word or number it follows ("2020^1", not a year 20201), as from a PDF.
-    assert extract(page, page.read_bytes()).text == "If this is a test, he said in 2020^1, then E=mc^2 holds.\n"
+    assert text == "If this is a test, he said in 2020^1, then E=mc^2 holds.\n"
 
 
 def test_html_tables_of_wrapped_cells_are_rows_and_layout_tables_are_read_as_their_blocks(tmp_path):
-    exported = tmp_path / "exported.html"  # as word processors export a table: each cell's text in a <p>
-    exported.write_text(
+    exported = read_as(  # as word processors export a table: each cell's text in a <p>
+        tmp_path,
+        "exported.html",
         "<html><body><p>Costs:</p><table><tr><td><p>Item</p></td><td><p>Cost</p></td></tr>"
         "<tr><td><p>Trucks</p></td><td><p>2,200</p></td></tr></table></body></html>",
-        encoding="utf-8",
     )
-    assert extract(exported, exported.read_bytes()).text == "Costs:\n\nItem | Cost\n\nTrucks | 2,200\n"
-    layout = tmp_path / "layout.html"  # an older site: the page laid out in one table row
-    layout.write_text(
+    assert exported == "Costs:\n\nItem | Cost\n\nTrucks | 2,200\n"
+    layout = read_as(  # an older site: the page laid out in one table row
+        tmp_path,
+        "layout.html",
         "<html><body><table><tr><td><h1>Notice</h1><p>The plant closed in May.</p><p>It reopens in June.</p></td>"
         "</tr></table></body></html>",
-        encoding="utf-8",
     )
-    assert extract(layout, layout.read_bytes()).text == "# Notice\n\nThe plant closed in May.\n\nIt reopens in June.\n"
+    assert layout == "# Notice\n\nThe plant closed in May.\n\nIt reopens in June.\n"
 
 
 def test_docx_content_controls_merged_cells_and_comments(tmp_path):
@@ -191,16 +196,16 @@ def test_docx_footnotes_follow_the_paragraph_that_marks_them_as_notes(tmp_path):
 
 
 def test_markdown_is_read_as_markdown(tmp_path):
-    notes = tmp_path / "notes.md"
-    notes.write_text(
+    text = read_as(
+        tmp_path,
+        "notes.md",
         "# Costs\n\nThe *programme* costs, per [the ledger](https://example.org/ledger):\n\n"
         "| Item | Cost |\n|------|-----:|\n| Trucks | 2,200 |\n\n"
         "1. First step\n2. Second step\n\n> A quoted finding\n> on two lines.\n",
-        encoding="utf-8",
     )
     # Read as plain text, "2. Second step" passed for a heading, the table kept its "|---|" rule, the quote its
     # "> " marks and the link its address.
-    assert extract(notes, notes.read_bytes()).text.split("\n\n") == [
+    assert text.split("\n\n") == [
         "# Costs",
         "The programme costs, per the ledger:",
         "Item | Cost",
